@@ -1,0 +1,243 @@
+"""Atrium vs. MLflow 3.17.2 benchmark: same machine, same SQLite setup, same client.
+
+Usage: /work/venv/bin/python bench/run.py [--reps 3] [--only W1,W3] [--skip-mlflow]
+       [--scale 0.1] [--keep]            (see bench/README.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from report import METRICS_OF, Results, detail_table, ratio_table
+from seeded import SEEDED, WORKLOADS, seed
+from servers import (
+    BENCH_DIR,
+    MLFLOW_VERSION,
+    RunningServer,
+    ServerConfig,
+    ensure_mlflow_venv,
+    start_server,
+    stop_server,
+)
+from workloads import Ctx, Result, warm_up
+
+ATRIUM = ServerConfig("atrium (1 worker)", "atrium", 1)
+MLFLOW_1 = ServerConfig("mlflow (1 worker)", "mlflow", 1)
+MLFLOW_DEFAULT = ServerConfig("mlflow (default: 4 workers)", "mlflow", None)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--reps", type=int, default=3, help="timed repetitions per server (>= 1)")
+    p.add_argument("--only", default="", help="comma-separated subset, e.g. W1,W3 (default: all)")
+    p.add_argument("--skip-mlflow", action="store_true", help="benchmark Atrium only")
+    p.add_argument("--mlflow-only", action="store_true", help="benchmark MLflow only (debug)")
+    p.add_argument("--scale", type=float, default=1.0, help="multiply every workload's counts")
+    p.add_argument("--keep", action="store_true", help="keep the temporary server directories")
+    p.add_argument("--client", choices=["httpclient", "httpx"], default="httpclient",
+                   help="HTTP client implementation (same one for both servers)")  # fmt: skip
+    p.add_argument("--atrium-python", default=sys.executable,
+                   help="interpreter that runs `-m atrium server` (default: this one)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=BENCH_DIR / "results.md")
+    args = p.parse_args(argv)
+    args.workloads = [w.strip().upper() for w in args.only.split(",") if w.strip()] or list(
+        WORKLOADS
+    )
+    unknown = [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+    if args.reps < 1 or args.scale <= 0:
+        p.error("--reps must be >= 1 and --scale > 0")
+    if args.skip_mlflow and args.mlflow_only:
+        p.error("--skip-mlflow and --mlflow-only exclude each other")
+    return args
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
+        self.args = args
+        self.tmp = tmp
+        self.scratch = tmp / "scratch"
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self.configs: list[ServerConfig] = []
+        if not args.mlflow_only:
+            self.configs.append(ATRIUM)
+        if not args.skip_mlflow:
+            self.configs += [MLFLOW_1, MLFLOW_DEFAULT]
+        self.python: dict[str, str] = {"atrium": args.atrium_python}
+        self.results: Results = {c.name: {} for c in self.configs}
+        self.failures: list[str] = []
+        self.notes: list[str] = []
+        self.seed_dirs: dict[str, Path] = {}
+        self.seed_ids: dict[str, dict[str, str]] = {}
+
+    def log(self, msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    def fail(self, where: str, exc: BaseException) -> None:
+        msg = f"{where}: {type(exc).__name__}: {exc}"
+        self.failures.append(msg)
+        self.log(f"FAILED {msg}")
+        if not isinstance(exc, RuntimeError | TimeoutError | OSError):
+            traceback.print_exc()
+
+    def ctx(self, server: RunningServer) -> Ctx:
+        return Ctx(server.base_url, self.args.client, self.args.scale, self.scratch)
+
+    def start(self, config: ServerConfig, workdir: Path, seed_from: Path | None) -> RunningServer:
+        return start_server(config, workdir, python=self.python[config.kind],
+                            client_kind=self.args.client, seed_from=seed_from)  # fmt: skip
+
+    def with_server(
+        self, config: ServerConfig, workdir: Path, seed_from: Path | None, what: str,
+        body: Callable[[RunningServer], None],
+    ) -> float | None:  # fmt: skip
+        """Start a server, warm it up, run `body`, stop it; return its peak RSS (MB)."""
+        try:
+            server = self.start(config, workdir, seed_from)
+        except Exception as exc:
+            self.fail(f"{config.name} {what}: server start", exc)
+            return None
+        try:
+            for err in warm_up(self.ctx(server)):
+                self.failures.append(f"{config.name} {what}: {err}")
+                self.log(f"WARN {config.name}: {err}")
+            body(server)
+        finally:
+            peak = stop_server(server)
+        return peak
+
+    def seed_templates(self, seeded: list[str]) -> None:
+        """Seed W4/W5 data once per server kind; each repetition starts on a copy of it."""
+        kinds: dict[str, ServerConfig] = {}
+        for c in self.configs:  # MLflow seeds with its default (multi-worker) config: faster
+            if c.kind not in kinds or c.workers is None:
+                kinds[c.kind] = c
+        for kind, config in kinds.items():
+            workdir = self.tmp / f"seed-{kind}"
+
+            def do_seed(server: RunningServer, kind: str = kind) -> None:
+                t0 = time.perf_counter()
+                self.seed_ids[kind] = seed(self.ctx(server), set(seeded))
+                msg = f"seeding {'+'.join(seeded)} on {kind} took {time.perf_counter() - t0:.1f}s"
+                self.notes.append(msg)
+                self.log(msg)
+
+            self.log(f"seeding {seeded} on {config.name}")
+            self.with_server(config, workdir, None, "seed", do_seed)
+            if kind in self.seed_ids:
+                self.seed_dirs[kind] = workdir
+
+    def run_set(self, server: RunningServer, names: list[str], rep: int, seeded: bool) -> None:
+        ctx = self.ctx(server)
+        if seeded:
+            ctx.seeded = self.seed_ids[server.config.kind]
+        for name in names:
+            t0 = time.perf_counter()
+            try:
+                result: Result = WORKLOADS[name](ctx)
+            except Exception as exc:
+                self.fail(f"{server.config.name} rep {rep} {name}", exc)
+                continue
+            for key, value in result.items():
+                self.results[server.config.name].setdefault(key, []).append(value)
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in result.items())
+            self.log(f"{server.config.name} rep {rep} {name}: {shown} "
+                     f"({time.perf_counter() - t0:.1f}s)")  # fmt: skip
+
+    def run(self) -> None:
+        selected = self.args.workloads
+        plain = [w for w in selected if w not in SEEDED]
+        seeded = [w for w in selected if w in SEEDED]
+        if seeded:
+            self.seed_templates(seeded)
+        for rep in range(1, self.args.reps + 1):
+            for config in self.configs:  # interleaved, so drift hits every server alike
+                base = self.tmp / f"rep{rep}" / config.name.split()[0] / str(config.workers)
+                peaks: list[float] = []
+                what = f"rep {rep}"
+                if plain:
+                    peak = self.with_server(
+                        config, base / "fresh", None, what,
+                        lambda s, r=rep: self.run_set(s, plain, r, False),
+                    )  # fmt: skip
+                    peaks += [peak] if peak else []
+                if seeded and config.kind in self.seed_dirs:
+                    peak = self.with_server(
+                        config, base / "seeded", self.seed_dirs[config.kind], what,
+                        lambda s, r=rep: self.run_set(s, seeded, r, True),
+                    )  # fmt: skip
+                    peaks += [peak] if peak else []
+                if peaks:
+                    self.results[config.name].setdefault("MEM", []).append(max(peaks))
+                    self.log(f"{config.name} rep {rep}: peak RSS {max(peaks):.1f} MB")
+                if not self.args.keep:
+                    shutil.rmtree(base, ignore_errors=True)
+
+    def report(self, elapsed: float) -> str:
+        keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM"]
+        atrium = ATRIUM.name if ATRIUM in self.configs else None
+        mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
+        a = self.args
+        lines = [
+            "# Atrium vs MLflow benchmark results",
+            "",
+            f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; host: "
+            f"{platform.node()} ({os.cpu_count()} CPUs, {platform.platform()}); "
+            f"Python {platform.python_version()}",
+            f"- MLflow {MLFLOW_VERSION}; client: {a.client}; reps: {a.reps}; scale: {a.scale}; "
+            f"workloads: {','.join(a.workloads)}; total wall time: {elapsed / 60:.1f} min",
+            "- medians over repetitions; MLflow column = the better of its 1-worker and default "
+            "(4-worker) configurations, chosen per metric",
+            *[f"- {n}" for n in self.notes],
+            "",
+            "## Ratios",
+            "",
+            ratio_table(self.results, atrium, mlflow, keys),
+            "## Per configuration (median, then each repetition)",
+            "",
+            detail_table(self.results, [c.name for c in self.configs], keys),
+        ]
+        if self.failures:
+            lines += ["## Failures", "", *[f"- `{f}`" for f in self.failures], ""]
+        return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.skip_mlflow:
+        mlflow_python = str(ensure_mlflow_venv())
+    tmp = Path(tempfile.mkdtemp(prefix="atrium-bench-"))
+    bench = Bench(args, tmp)
+    if not args.skip_mlflow:
+        bench.python["mlflow"] = mlflow_python
+    bench.log(f"temp dir {tmp}; configs: {[c.name for c in bench.configs]}")
+    t0 = time.perf_counter()
+    try:
+        bench.run()
+    except KeyboardInterrupt:
+        bench.log("interrupted; reporting what was measured so far")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            bench.log(f"kept {tmp}")
+    text = bench.report(time.perf_counter() - t0)
+    print("\n" + text)
+    args.out.write_text(text)
+    bench.log(f"wrote {args.out}")
+    return 1 if bench.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Start and stop the benchmarked servers, and sample their process-tree memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from httpclient import TRANSPORT_ERRORS, HttpClient
+
+BENCH_DIR = Path(__file__).resolve().parent
+MLFLOW_VERSION = "3.17.2"
+MLFLOW_VENV = BENCH_DIR / ".venv-mlflow"
+READY_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 20.0
+SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """One benchmarked server configuration."""
+
+    name: str  # label used in the report, e.g. "mlflow (4 workers)"
+    kind: str  # "atrium" | "mlflow"
+    workers: int | None  # None = the server's own default
+
+
+def _mlflow_venv_python() -> Path:
+    return MLFLOW_VENV / "bin" / "python"
+
+
+def _installed_mlflow_version(python: Path) -> str | None:
+    if not python.exists():
+        return None
+    proc = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('mlflow'))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def ensure_mlflow_venv() -> Path:
+    """Create bench/.venv-mlflow with mlflow==MLFLOW_VERSION unless it already exists."""
+    python = _mlflow_venv_python()
+    if _installed_mlflow_version(python) == MLFLOW_VERSION:
+        return python
+    if not python.exists():
+        print(f"[setup] creating {MLFLOW_VENV}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
+    print(f"[setup] pip install mlflow=={MLFLOW_VERSION} into {MLFLOW_VENV}", flush=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", f"mlflow=={MLFLOW_VERSION}"],
+        check=True,
+    )
+    found = _installed_mlflow_version(python)
+    if found != MLFLOW_VERSION:
+        raise RuntimeError(f"mlflow venv has version {found!r}, wanted {MLFLOW_VERSION}")
+    return python
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_command(
+    config: ServerConfig, python: str, db_path: Path, artifacts: Path, port: int
+) -> list[str]:
+    uri = f"sqlite:///{db_path}"  # db_path is absolute -> sqlite:////abs/path
+    if config.kind == "atrium":
+        cmd = [python, "-m", "atrium", "server"]
+    else:
+        cmd = [python, "-m", "mlflow", "server"]
+    cmd += [
+        "--backend-store-uri", uri,
+        "--artifacts-destination", str(artifacts),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+    ]  # fmt: skip
+    if config.workers is not None:
+        cmd += ["--workers", str(config.workers)]
+    return cmd
+
+
+class RssSampler:
+    """Samples the summed RSS of a process and all its descendants every `interval` s."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_bytes = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"rss-{pid}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def sample_once(self) -> int:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        total = 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            total = self.sample_once()
+            if total:
+                self.peak_bytes = max(self.peak_bytes, total)
+                self.samples += 1
+            self._stop.wait(self.interval)
+
+    def stop(self) -> float:
+        """Stop sampling and return the peak in MB (1e6 bytes)."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.peak_bytes / 1e6
+
+
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    proc: subprocess.Popen[bytes]
+    port: int
+    workdir: Path
+    log_path: Path
+    sampler: RssSampler
+    peak_mb: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, n: int = 30) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-n:])
+
+
+def _wait_ready(server: RunningServer, client_kind: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    with HttpClient(server.base_url, kind=client_kind, timeout=5.0) as client:
+        while time.monotonic() < deadline:
+            if server.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{server.config.name} exited with {server.proc.returncode} during startup:\n"
+                    f"{server.log_tail()}"
+                )
+            try:
+                if client.request("GET", "/health").status == 200:
+                    return
+            except TRANSPORT_ERRORS:
+                pass
+            time.sleep(0.2)
+    raise RuntimeError(
+        f"{server.config.name} not ready after {READY_TIMEOUT_S}s:\n{server.log_tail()}"
+    )
+
+
+def start_server(
+    config: ServerConfig,
+    workdir: Path,
+    *,
+    python: str,
+    client_kind: str,
+    seed_from: Path | None = None,
+) -> RunningServer:
+    """Start `config` with its own DB + artifact dir under `workdir` and wait for /health.
+
+    With `seed_from`, the DB files and artifacts of that (stopped) server workdir are copied
+    first, so the server starts on a clean copy of a pre-seeded database.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / f"{config.kind}.db"
+    artifacts = workdir / f"{config.kind}-artifacts"
+    if seed_from is not None:
+        for src in seed_from.iterdir():
+            if src.name.startswith(f"{config.kind}.db"):
+                shutil.copy2(src, workdir / src.name)
+        seed_art = seed_from / f"{config.kind}-artifacts"
+        if seed_art.is_dir():
+            shutil.copytree(seed_art, artifacts, dirs_exist_ok=True)
+    artifacts.mkdir(exist_ok=True)
+    port = free_port()
+    cmd = server_command(config, python, db_path, artifacts, port)
+    env = {**os.environ, **SERVER_ENV}
+    log_path = workdir / "server.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir,
+            start_new_session=True,
+        )  # fmt: skip
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    server = RunningServer(config, proc, port, workdir, log_path, sampler)
+    try:
+        _wait_ready(server, client_kind)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: RunningServer) -> float:
+    """Terminate the server's process group (and any stray descendants); return peak RSS MB."""
+    server.peak_mb = server.sampler.stop()
+    proc = server.proc
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=STOP_TIMEOUT_S)
+    _gone, alive = psutil.wait_procs(descendants, timeout=STOP_TIMEOUT_S)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    return server.peak_mb

@@ -1,0 +1,23 @@
+"""The ``atrium`` command."""
+
+from __future__ import annotations
+
+import click
+
+from atrium import __version__
+from atrium.cli.db import db
+from atrium.cli.server import server
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="atrium")
+def cli() -> None:
+    """Atrium: an MLflow-compatible tracking server and model registry."""
+
+
+cli.add_command(server)
+cli.add_command(db)
+
+
+def main() -> None:
+    cli()

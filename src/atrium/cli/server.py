@@ -1,0 +1,126 @@
+"""``atrium server``: run the tracking server with MLflow's flags (each also an ATRIUM_* variable)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from atrium.errors import AtriumError
+from atrium.server.settings import Settings
+
+_ENV_NAMES = {
+    "backend_store_uri": "ATRIUM_BACKEND_STORE_URI",
+    "default_artifact_root": "ATRIUM_DEFAULT_ARTIFACT_ROOT",
+    "serve_artifacts": "ATRIUM_SERVE_ARTIFACTS",
+    "artifacts_destination": "ATRIUM_ARTIFACTS_DESTINATION",
+    "host": "ATRIUM_HOST",
+    "port": "ATRIUM_PORT",
+    "workers": "ATRIUM_WORKERS",
+}
+_DEFAULTS = Settings.model_construct()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _check_backend(settings: Settings) -> None:
+    """Open and migrate the database once, before any worker binds the port."""
+    from atrium.server.app import open_database
+
+    try:
+        open_database(settings).dispose()
+    except AtriumError as exc:
+        _fail(exc.message)
+    except Exception as exc:  # noqa: BLE001 - any driver failure becomes a one-line error
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(f"cannot open backend store '{settings.backend_store_uri}': {first_line}")
+
+
+@click.command()
+@click.option(
+    "--backend-store-uri",
+    envvar=_ENV_NAMES["backend_store_uri"],
+    default=_DEFAULTS.backend_store_uri,
+    show_default=True,
+    help="sqlite:///<path> or postgresql://user@host/db",
+)
+@click.option(
+    "--default-artifact-root",
+    envvar=_ENV_NAMES["default_artifact_root"],
+    default=None,
+    help="Root for new experiments' artifacts (default: mlflow-artifacts:/ when serving artifacts).",
+)
+@click.option(
+    "--serve-artifacts/--no-serve-artifacts",
+    envvar=_ENV_NAMES["serve_artifacts"],
+    default=True,
+    show_default=True,
+    help="Proxy artifact uploads and downloads.",
+)
+@click.option(
+    "--artifacts-destination",
+    envvar=_ENV_NAMES["artifacts_destination"],
+    default=_DEFAULTS.artifacts_destination,
+    show_default=True,
+    help="Where proxied artifacts are stored.",
+)
+@click.option("--host", "-h", envvar=_ENV_NAMES["host"], default=_DEFAULTS.host, show_default=True)
+@click.option(
+    "--port", "-p", envvar=_ENV_NAMES["port"], default=_DEFAULTS.port, show_default=True, type=int
+)
+@click.option(
+    "--workers",
+    "-w",
+    envvar=_ENV_NAMES["workers"],
+    default=_DEFAULTS.workers,
+    show_default=True,
+    type=click.IntRange(1, 64),
+)
+def server(
+    backend_store_uri: str,
+    default_artifact_root: str | None,
+    serve_artifacts: bool,
+    artifacts_destination: str,
+    host: str,
+    port: int,
+    workers: int,
+) -> None:
+    """Run the tracking server."""
+    import uvicorn
+
+    settings = Settings(
+        backend_store_uri=backend_store_uri,
+        default_artifact_root=default_artifact_root,
+        serve_artifacts=serve_artifacts,
+        artifacts_destination=artifacts_destination,
+        host=host,
+        port=port,
+        workers=workers,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _check_backend(settings)
+    # Workers rebuild their settings from the environment, so hand them the resolved values.
+    for field, env_name in _ENV_NAMES.items():
+        value = getattr(settings, field)
+        if value is not None:
+            os.environ[env_name] = str(value)
+    log = logging.getLogger("atrium.server")
+    log.info("backend store: %s", settings.backend_store_uri)
+    log.info("artifact root for new experiments: %s", settings.resolved_artifact_root())
+    if settings.serve_artifacts:
+        log.info("proxied artifacts stored in: %s", os.path.abspath(settings.artifacts_destination))
+    uvicorn.run(
+        "atrium.server.asgi:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )

@@ -1,0 +1,120 @@
+"""Tracking entities as plain dataclasses: what stores return and services pass around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_WORKSPACE = "default"
+
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+ACTIVE = "active"
+DELETED = "deleted"
+
+LOGGED_MODEL_STATUSES = (
+    "LOGGED_MODEL_STATUS_UNSPECIFIED",
+    "LOGGED_MODEL_PENDING",
+    "LOGGED_MODEL_READY",
+    "LOGGED_MODEL_UPLOAD_FAILED",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: str
+    creation_time: int
+    last_update_time: int
+    workspace: str
+    tags: tuple[KeyValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    value: float
+    timestamp: int
+    step: int
+    model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    run_id: str
+    run_name: str
+    experiment_id: str
+    user_id: str
+    status: str
+    start_time: int
+    end_time: int | None
+    artifact_uri: str
+    lifecycle_stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInput:
+    dataset: Dataset
+    tags: tuple[KeyValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOutput:
+    model_id: str
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    info: RunInfo
+    metrics: tuple[Metric, ...] = ()
+    params: tuple[KeyValue, ...] = ()
+    tags: tuple[KeyValue, ...] = ()
+    dataset_inputs: tuple[DatasetInput, ...] = ()
+    model_inputs: tuple[str, ...] = ()
+    model_outputs: tuple[ModelOutput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModel:
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_uri: str
+    status: str
+    creation_timestamp_ms: int
+    last_updated_timestamp_ms: int
+    model_type: str | None = None
+    source_run_id: str | None = None
+    status_message: str | None = None
+    tags: tuple[KeyValue, ...] = ()
+    params: tuple[KeyValue, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str | None = None

@@ -1,0 +1,143 @@
+"""Declare wire endpoints as plain typed functions; mount them under MLflow's prefixes.
+
+An endpoint receives its parsed request model and a :class:`Call` (context, app state, path
+parameters); its blocking work runs in the thread pool so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar, get_origin
+
+import orjson
+from fastapi import FastAPI, Request
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from atrium.errors import InvalidParameterValue
+from atrium.server.responses import json_response
+from atrium.server.state import AppState
+from atrium.services.context import RequestContext
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[Any, "Call"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    ctx: RequestContext
+    state: AppState
+    path: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class WireRoute:
+    method: str
+    path: str
+    model: type[BaseModel] | None
+    handler: Handler
+
+
+@cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, field in model.model_fields.items() if get_origin(field.annotation) is list
+    )
+
+
+def _query_dict(params: QueryParams, model: type[BaseModel]) -> dict[str, Any]:
+    lists = _list_fields(model)
+    return {key: params.getlist(key) if key in lists else params[key] for key in params}
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "request"
+    return f"Invalid value for parameter '{where}' supplied: {first['msg']}"
+
+
+async def _json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        raise InvalidParameterValue("Bad Request. Content-Type header is missing.")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise InvalidParameterValue(
+            "Bad Request. Content-Type must be one of ['application/json']."
+        )
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+        if isinstance(data, str):  # older clients double-encode their JSON
+            data = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise InvalidParameterValue("Malformed request: the body is not valid JSON.") from None
+    return data
+
+
+async def parse_request(request: Request, model: type[M]) -> M:
+    """Build the request model from the query string (GET) or the JSON body (others)."""
+    if request.method == "GET":
+        data: Any = _query_dict(request.query_params, model)
+    elif request.method == "DELETE" and not request.headers.get("content-type"):
+        data = {}
+    else:
+        data = await _json_body(request)
+    if not isinstance(data, dict):
+        raise InvalidParameterValue("Malformed request: the JSON body must be an object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidParameterValue(_describe(error)) from None
+
+
+def _endpoint(route: WireRoute, state: AppState) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        parsed = await parse_request(request, route.model) if route.model else None
+        ctx = getattr(request.state, "ctx", None) or RequestContext()
+        call = Call(ctx, state, dict(request.path_params))
+        result = await run_in_threadpool(route.handler, parsed, call)
+        return result if isinstance(result, Response) else json_response(result)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+class WireRouter:
+    """Collects endpoints of one resource."""
+
+    def __init__(self) -> None:
+        self.routes: list[WireRoute] = []
+
+    def route(
+        self, method: str, path: str, model: type[BaseModel] | None = None
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(WireRoute(method, path, model, handler))
+            return handler
+
+        return register
+
+    def mount(self, app: FastAPI, state: AppState, prefixes: tuple[str, ...]) -> None:
+        for prefix in prefixes:
+            for route in self.routes:
+                app.add_api_route(
+                    prefix + route.path,
+                    _endpoint(route, state),
+                    methods=[route.method],
+                    name=f"{route.handler.__name__}{prefix}",
+                    openapi_extra=_openapi_body(route),
+                )
+
+
+def _openapi_body(route: WireRoute) -> dict[str, Any] | None:
+    if route.model is None or route.method == "GET":
+        return None
+    schema = route.model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {"requestBody": {"content": {"application/json": {"schema": schema}}}}

@@ -1,0 +1,31 @@
+"""Server settings: the only module that reads the environment (``ATRIUM_*`` variables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path("atrium-data")
+
+
+class Settings(BaseSettings):
+    """Everything ``create_app`` needs; CLI flags override the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ATRIUM_", extra="ignore")
+
+    backend_store_uri: str = f"sqlite:///{DATA_DIR / 'atrium.db'}"
+    default_artifact_root: str | None = None
+    serve_artifacts: bool = True
+    artifacts_destination: str = str(DATA_DIR / "artifacts")
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 1
+
+    def resolved_artifact_root(self) -> str:
+        """The root new experiments live under: the proxy scheme, or a plain location."""
+        if self.default_artifact_root:
+            return self.default_artifact_root
+        if self.serve_artifacts:
+            return "mlflow-artifacts:/"
+        return str(Path(self.artifacts_destination).resolve())

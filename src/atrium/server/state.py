@@ -1,0 +1,18 @@
+"""What every endpoint may use: the unit of work, artifact storage and location policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atrium.server.settings import Settings
+from atrium.services.locations import ArtifactLocations
+from atrium.stores.artifacts import ArtifactStore
+from atrium.stores.base import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    settings: Settings
+    uow: UnitOfWork
+    locations: ArtifactLocations
+    artifacts: ArtifactStore | None

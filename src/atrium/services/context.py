@@ -1,0 +1,18 @@
+"""Who is asking and in which workspace: passed explicitly to every use case."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from atrium.domain.entities import DEFAULT_WORKSPACE
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    workspace: str = DEFAULT_WORKSPACE
+    principal: str | None = None
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000

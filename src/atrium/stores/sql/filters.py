@@ -1,0 +1,63 @@
+"""Compile parsed search comparisons (``domain.search``) into SQL expressions.
+
+Each repository supplies how an entity maps onto its tables; this module holds the shared
+operator semantics so every search API compares, matches and orders the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from atrium.errors import InvalidParameterValue
+
+Condition = ColumnElement[bool]
+
+
+def compare(column: ColumnElement[Any], op: str, value: Any) -> Condition:
+    """``column <op> value`` with MLflow's meaning of each operator."""
+    if op == "=":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == "<":
+        return column < value
+    if op == "<=":
+        return column <= value
+    if op == ">":
+        return column > value
+    if op == ">=":
+        return column >= value
+    if op == "LIKE":
+        return column.like(value)
+    if op == "ILIKE":
+        return column.ilike(value)
+    if op == "IN":
+        return column.in_(list(value))
+    if op == "NOT IN":
+        return column.not_in(list(value))
+    raise InvalidParameterValue(f"Invalid comparator '{op}'")
+
+
+def key_value_match(
+    table: sa.Table, owner_column: ColumnElement[Any], key: str, op: str, value: Any
+) -> Condition:
+    """Match rows owning a key/value row (tag, param, latest metric) that satisfies ``op``."""
+    exists_key = sa.and_(table.c[_owner_name(table)] == owner_column, table.c.key == key)
+    if op == "IS NULL":
+        return ~sa.exists().where(exists_key)
+    if op == "IS NOT NULL":
+        return sa.exists().where(exists_key)
+    return sa.exists().where(exists_key, compare(table.c.value, op, value))
+
+
+def _owner_name(table: sa.Table) -> str:
+    return next(iter(table.primary_key.columns)).name
+
+
+def nulls_last(expression: ColumnElement[Any], ascending: bool) -> list[ColumnElement[Any]]:
+    """Order clauses that sort NULLs after every value in both directions, on every backend."""
+    ordered = expression.asc() if ascending else expression.desc()
+    return [sa.case((expression.is_(None), 1), else_=0).asc(), ordered]

@@ -1,0 +1,175 @@
+"""SQL repository for metric history and each run's latest value per key."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from atrium.domain.entities import Metric, Page
+from atrium.stores.sql import paging
+from atrium.stores.sql.run_hydration import metric_from_row
+from atrium.stores.sql.schema import latest_metrics, metrics, runs
+from atrium.stores.sql.upsert import insert_for
+
+
+def _sort_key(metric: Metric) -> tuple[int, int, float]:
+    # MLflow's "latest": the greatest (step, timestamp, value); NaN ranks lowest.
+    value = metric.value if not math.isnan(metric.value) else -math.inf
+    return (metric.step, metric.timestamp, value)
+
+
+def _row(run_pk: int, metric: Metric) -> dict[str, Any]:
+    is_nan = math.isnan(metric.value)
+    return {
+        "run_id": run_pk,
+        "key": metric.key,
+        "value": 0.0 if is_nan else metric.value,
+        "is_nan": is_nan,
+        "timestamp": metric.timestamp,
+        "step": metric.step,
+        "model_id": metric.model_id,
+        "dataset_name": metric.dataset_name,
+        "dataset_digest": metric.dataset_digest,
+    }
+
+
+class SqlMetricRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._conn = connection
+
+    def log(self, run_pk: int, batch: Sequence[Metric]) -> None:
+        """Append every metric to the history and raise each key's latest value if newer."""
+        if not batch:
+            return
+        self._conn.execute(metrics.insert(), [_row(run_pk, m) for m in batch])
+        newest: dict[str, Metric] = {}
+        for metric in batch:
+            current = newest.get(metric.key)
+            if current is None or _sort_key(metric) > _sort_key(current):
+                newest[metric.key] = metric
+        self._raise_latest(run_pk, list(newest.values()))
+
+    def _raise_latest(self, run_pk: int, candidates: list[Metric]) -> None:
+        rows = [_row(run_pk, m) for m in candidates]
+        for row in rows:
+            row.pop("dataset_name")
+            row.pop("dataset_digest")
+        statement = insert_for(self._conn, latest_metrics)
+        new = statement.excluded
+        old = latest_metrics.c
+        newer = sa.or_(
+            new.step > old.step,
+            sa.and_(
+                new.step == old.step,
+                sa.or_(
+                    new.timestamp > old.timestamp,
+                    sa.and_(
+                        new.timestamp == old.timestamp,
+                        sa.or_(old.is_nan, sa.and_(~new.is_nan, new.value > old.value)),
+                    ),
+                ),
+            ),
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={name: new[name] for name in ("value", "is_nan", "timestamp", "step", "model_id")},
+            where=newer,
+        )
+        self._conn.execute(statement, rows)
+
+    def history(
+        self, run_pk: int, key: str, max_results: int, page_token: str | None
+    ) -> Page[Metric]:
+        token = paging.decode_token(page_token)
+        statement = (
+            sa.select(
+                metrics.c.key,
+                metrics.c.value,
+                metrics.c.is_nan,
+                metrics.c.timestamp,
+                metrics.c.step,
+                metrics.c.model_id,
+            )
+            .where(metrics.c.run_id == run_pk, metrics.c.key == key)
+            .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
+            .offset(token.offset)
+            .limit(max_results + 1)
+        )
+        rows = self._conn.execute(statement).all()
+        items = [metric_from_row(row) for row in rows[:max_results]]
+        return Page(items, paging.next_token(len(rows), max_results, token, None))
+
+    def bulk_interval(
+        self,
+        run_pks: dict[int, str],
+        key: str,
+        start_step: int | None,
+        end_step: int | None,
+        max_results: int,
+    ) -> list[Metric]:
+        """Up to ``max_results`` evenly spread points per run between the steps, plus the ends."""
+        found: list[Metric] = []
+        for pk, run_id in run_pks.items():
+            conditions = [metrics.c.run_id == pk, metrics.c.key == key]
+            if start_step is not None:
+                conditions.append(metrics.c.step >= start_step)
+            if end_step is not None:
+                conditions.append(metrics.c.step <= end_step)
+            steps = [
+                row.step
+                for row in self._conn.execute(
+                    sa.select(metrics.c.step).where(*conditions).distinct().order_by(metrics.c.step)
+                )
+            ]
+            chosen = _spread(steps, max_results)
+            statement = (
+                sa.select(metrics)
+                .where(*conditions, metrics.c.step.in_(chosen))
+                .order_by(metrics.c.step, metrics.c.timestamp)
+            )
+            for row in self._conn.execute(statement):
+                metric = metric_from_row(row)
+                found.append(
+                    Metric(metric.key, metric.value, metric.timestamp, metric.step, run_id=run_id)
+                )
+        return found
+
+    def keys_of_run(self, run_pk: int) -> list[str]:
+        statement = sa.select(latest_metrics.c.key).where(latest_metrics.c.run_id == run_pk)
+        return [row.key for row in self._conn.execute(statement)]
+
+    def for_model(self, model_id: str) -> list[Metric]:
+        statement = (
+            sa.select(metrics, runs.c.run_uuid)
+            .join(runs, runs.c.id == metrics.c.run_id)
+            .where(metrics.c.model_id == model_id)
+            .order_by(metrics.c.key, metrics.c.step, metrics.c.timestamp)
+        )
+        result = []
+        for row in self._conn.execute(statement):
+            metric = metric_from_row(row)
+            result.append(
+                Metric(
+                    metric.key,
+                    metric.value,
+                    metric.timestamp,
+                    metric.step,
+                    model_id=model_id,
+                    dataset_name=row.dataset_name,
+                    dataset_digest=row.dataset_digest,
+                    run_id=row.run_uuid,
+                )
+            )
+        return result
+
+
+def _spread(steps: list[int], limit: int) -> list[int]:
+    if len(steps) <= limit:
+        return steps
+    stride = (len(steps) - 1) / max(limit - 1, 1)
+    picked = {steps[round(i * stride)] for i in range(limit)}
+    picked.update((steps[0], steps[-1]))
+    return sorted(picked)

@@ -1,0 +1,18 @@
+"""The one place that confines a query to a workspace.
+
+Every read or write of a workspace-scoped table goes through :func:`in_workspace`, so an object
+of another workspace is indistinguishable from a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+S = TypeVar("S", bound="sa.Select[Any] | sa.Update | sa.Delete")
+
+
+def in_workspace(statement: S, table: sa.Table, workspace: str) -> S:
+    """Add ``table.workspace = workspace`` to a select, update or delete."""
+    return statement.where(table.c.workspace == workspace)

@@ -1,0 +1,1 @@
+"""Shared helpers for Atrium's test suites (ports, PostgreSQL databases, server subprocess)."""
