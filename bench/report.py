@@ -15,7 +15,7 @@ class Metric:
     label: str
     unit: str
     kind: str  # "throughput" (higher better) | "time" (lower better) | "memory" (lower better)
-    target: float
+    target: float | None  # None = informational row
 
     @property
     def higher_is_better(self) -> bool:
@@ -27,13 +27,17 @@ class Metric:
 
     @property
     def target_text(self) -> str:
+        if self.target is None:
+            return "(info)"
         return f"≤ {self.target:g}" if self.kind == "memory" else f"≥ {self.target:g}x"
 
     def ratio(self, atrium: float, mlflow: float) -> float:
         num, den = (mlflow, atrium) if self.kind == "time" else (atrium, mlflow)
         return num / den if den > 0 else float("inf")
 
-    def met(self, ratio: float) -> bool:
+    def met(self, ratio: float) -> bool | None:
+        if self.target is None:
+            return None
         return ratio <= self.target if self.kind == "memory" else ratio >= self.target
 
     def better(self, a: float, b: float) -> bool:
@@ -52,6 +56,7 @@ METRICS: list[Metric] = [
     Metric("W8up", "W8 100 MB artifact upload", "MB/s", "throughput", 1),
     Metric("W8down", "W8 100 MB artifact download", "MB/s", "throughput", 1),
     Metric("MEM", "Peak RSS of server process tree", "MB", "memory", 0.2),
+    Metric("MEMcore", "Peak RSS without MLflow job-runner/huey procs", "MB", "memory", None),
 ]
 METRICS_OF: dict[str, list[str]] = {
     "W1": ["W1"], "W2": ["W2"], "W3": ["W3"], "W4": ["W4"], "W5": ["W5"],
@@ -100,7 +105,8 @@ def ratio_table(
         m, m_cfg = best_mlflow(metric, results, mlflow_configs)
         have_m = bool(m_cfg)
         ratio = metric.ratio(a, m) if a is not None and have_m else None
-        met = "—" if ratio is None else ("yes" if metric.met(ratio) else "**NO**")
+        ok = None if ratio is None else metric.met(ratio)
+        met = "—" if ok is None else ("yes" if ok else "**NO**")
         rows.append(
             f"| {metric.label} | {metric.unit} | {fmt(a)} | {fmt(m) if have_m else 'n/a'} "
             f"| {m_cfg or '—'} | {metric.rule} | {fmt(ratio)}{'x' if ratio else ''} "

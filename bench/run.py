@@ -28,6 +28,7 @@ from servers import (
     ensure_mlflow_venv,
     start_server,
     stop_server,
+    wait_idle,
 )
 from workloads import Ctx, Result, warm_up
 
@@ -101,8 +102,8 @@ class Bench:
     def with_server(
         self, config: ServerConfig, workdir: Path, seed_from: Path | None, what: str,
         body: Callable[[RunningServer], None],
-    ) -> float | None:  # fmt: skip
-        """Start a server, warm it up, run `body`, stop it; return its peak RSS (MB)."""
+    ) -> tuple[float, float] | None:  # fmt: skip
+        """Start a server, warm it up, run `body`, stop it; return its RSS peaks (MB)."""
         try:
             server = self.start(config, workdir, seed_from)
         except Exception as exc:
@@ -112,6 +113,9 @@ class Bench:
             for err in warm_up(self.ctx(server)):
                 self.failures.append(f"{config.name} {what}: {err}")
                 self.log(f"WARN {config.name}: {err}")
+            waited = wait_idle(server)
+            if waited > 1:
+                self.log(f"{config.name}: waited {waited:.1f}s for the server to become idle")
             body(server)
         finally:
             peak = stop_server(server)
@@ -164,7 +168,7 @@ class Bench:
         for rep in range(1, self.args.reps + 1):
             for config in self.configs:  # interleaved, so drift hits every server alike
                 base = self.tmp / f"rep{rep}" / config.name.split()[0] / str(config.workers)
-                peaks: list[float] = []
+                peaks: list[tuple[float, float]] = []
                 what = f"rep {rep}"
                 if plain:
                     peak = self.with_server(
@@ -179,13 +183,16 @@ class Bench:
                     )  # fmt: skip
                     peaks += [peak] if peak else []
                 if peaks:
-                    self.results[config.name].setdefault("MEM", []).append(max(peaks))
-                    self.log(f"{config.name} rep {rep}: peak RSS {max(peaks):.1f} MB")
+                    mem, core = max(p[0] for p in peaks), max(p[1] for p in peaks)
+                    self.results[config.name].setdefault("MEM", []).append(mem)
+                    self.results[config.name].setdefault("MEMcore", []).append(core)
+                    self.log(f"{config.name} rep {rep}: peak RSS {mem:.1f} MB "
+                             f"(without job-runner/huey processes: {core:.1f} MB)")  # fmt: skip
                 if not self.args.keep:
                     shutil.rmtree(base, ignore_errors=True)
 
     def report(self, elapsed: float) -> str:
-        keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM"]
+        keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM", "MEMcore"]
         atrium = ATRIUM.name if ATRIUM in self.configs else None
         mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
         a = self.args

@@ -95,6 +95,11 @@ def server_command(
     return cmd
 
 
+# MLflow >= 3.x also starts a background job runner with huey consumer processes; they are part of
+# its process tree (and counted in MEM) but additionally reported apart (MEMcore excludes them).
+AUX_MARKERS = ("mlflow.server.jobs", "huey")
+
+
 class RssSampler:
     """Samples the summed RSS of a process and all its descendants every `interval` s."""
 
@@ -102,40 +107,52 @@ class RssSampler:
         self.pid = pid
         self.interval = interval
         self.peak_bytes = 0
+        self.peak_core_bytes = 0
         self.samples = 0
+        self._aux: dict[int, bool] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"rss-{pid}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def sample_once(self) -> int:
+    def _is_aux(self, proc: psutil.Process) -> bool:
+        if proc.pid not in self._aux:
+            cmd = " ".join(proc.cmdline())
+            self._aux[proc.pid] = any(m in cmd for m in AUX_MARKERS)
+        return self._aux[proc.pid]
+
+    def sample_once(self) -> tuple[int, int]:
+        """(RSS of the whole tree, RSS of the tree without auxiliary processes), in bytes."""
         try:
             root = psutil.Process(self.pid)
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
-            return 0
-        total = 0
+            return 0, 0
+        total = core = 0
         for proc in procs:
             try:
-                total += proc.memory_info().rss
+                rss = proc.memory_info().rss
+                total += rss
+                core += 0 if self._is_aux(proc) else rss
             except psutil.Error:
                 continue
-        return total
+        return total, core
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            total = self.sample_once()
+            total, core = self.sample_once()
             if total:
                 self.peak_bytes = max(self.peak_bytes, total)
+                self.peak_core_bytes = max(self.peak_core_bytes, core)
                 self.samples += 1
             self._stop.wait(self.interval)
 
-    def stop(self) -> float:
-        """Stop sampling and return the peak in MB (1e6 bytes)."""
+    def stop(self) -> tuple[float, float]:
+        """Stop sampling; return the peaks (whole tree, without aux processes) in MB (1e6 B)."""
         self._stop.set()
         self._thread.join(timeout=5)
-        return self.peak_bytes / 1e6
+        return self.peak_bytes / 1e6, self.peak_core_bytes / 1e6
 
 
 @dataclass
@@ -147,6 +164,7 @@ class RunningServer:
     log_path: Path
     sampler: RssSampler
     peak_mb: float = 0.0
+    peak_core_mb: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -225,9 +243,38 @@ def start_server(
     return server
 
 
-def stop_server(server: RunningServer) -> float:
-    """Terminate the server's process group (and any stray descendants); return peak RSS MB."""
-    server.peak_mb = server.sampler.stop()
+def _tree_cpu_seconds(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            cpu = proc.cpu_times()
+            total += cpu.user + cpu.system
+    return total
+
+
+def wait_idle(server: RunningServer, window: float = 0.5, max_wait: float = 45.0) -> float:
+    """Wait until the server's process tree uses < 10% of one core over `window` seconds
+    (MLflow keeps booting background processes after /health answers). Returns seconds waited.
+    """
+    start = time.monotonic()
+    before = _tree_cpu_seconds(server.proc.pid)
+    while time.monotonic() - start < max_wait:
+        time.sleep(window)
+        after = _tree_cpu_seconds(server.proc.pid)
+        if after - before < 0.1 * window:
+            break
+        before = after
+    return time.monotonic() - start
+
+
+def stop_server(server: RunningServer) -> tuple[float, float]:
+    """Terminate the server's process group (and stray descendants); return its RSS peaks."""
+    server.peak_mb, server.peak_core_mb = server.sampler.stop()
     proc = server.proc
     try:
         descendants = psutil.Process(proc.pid).children(recursive=True)
@@ -246,4 +293,4 @@ def stop_server(server: RunningServer) -> float:
     for child in alive:
         with contextlib.suppress(psutil.Error):
             child.kill()
-    return server.peak_mb
+    return server.peak_mb, server.peak_core_mb

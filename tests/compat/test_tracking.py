@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import mlflow
+import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Metric, RunStatus
+from mlflow.store.tracking.rest_store import RestStore
 
 N_HISTORY_POINTS = 30_000  # the client pages get-history by 25000: forces a second page
 BATCH_SIZE = 1_000
@@ -31,6 +34,10 @@ def test_set_experiment_creates_then_reuses(client: MlflowClient, experiment_nam
     assert by_id.lifecycle_stage == "active"
 
     assert client.get_experiment_by_name(f"{experiment_name}-missing") is None
+
+    default = client.get_experiment("0")  # runs started with no experiment chosen land here
+    assert default.name == "Default"
+    assert default.lifecycle_stage == "active"
 
 
 def test_run_params_metrics_tags_round_trip(client: MlflowClient, experiment_id: str) -> None:
@@ -88,6 +95,27 @@ def test_set_tag_overwrites(client: MlflowClient, experiment_id: str) -> None:
     info = client.get_run(run.info.run_id).info
     assert info.run_name
     assert tags["mlflow.runName"] == info.run_name
+
+
+def test_delete_tag_and_resume_run(client: MlflowClient, experiment_id: str) -> None:
+    with mlflow.start_run() as run:
+        mlflow.set_tag("temporary", "x")
+        mlflow.log_metric("m", 1.0, step=0)
+    run_id = run.info.run_id
+    client.delete_tag(run_id, "temporary")
+    assert "temporary" not in client.get_run(run_id).data.tags
+
+    with mlflow.start_run(run_id=run_id) as resumed:  # resume a finished run
+        assert resumed.info.run_id == run_id
+        assert client.get_run(run_id).info.status == "RUNNING"
+        mlflow.log_metric("m", 2.0, step=1)
+    final = client.get_run(run_id)
+    assert final.info.status == "FINISHED"
+    assert final.data.metrics == {"m": 2.0}
+    assert sorted((m.step, m.value) for m in client.get_metric_history(run_id, "m")) == [
+        (0, 1.0),
+        (1, 2.0),
+    ]
 
 
 def test_non_finite_metric_values(client: MlflowClient, experiment_id: str) -> None:
@@ -200,7 +228,9 @@ def test_search_runs_filter_and_order(
     assert not rest.token
 
 
-def test_metric_history_paging_over_25000_points(client: MlflowClient, experiment_id: str) -> None:
+def test_metric_history_paging_over_25000_points(
+    client: MlflowClient, experiment_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = client.create_run(experiment_id)
     run_id = run.info.run_id
     ts = int(time.time() * 1000)
@@ -215,7 +245,22 @@ def test_metric_history_paging_over_25000_points(client: MlflowClient, experimen
         )
     client.set_terminated(run_id)
 
+    pages: list[tuple[int, str | None]] = []
+    real_get_history = RestStore.get_metric_history
+
+    def spy(self: RestStore, *args: Any, **kwargs: Any) -> Any:
+        page = real_get_history(self, *args, **kwargs)
+        pages.append((len(page), page.token))
+        return page
+
+    monkeypatch.setattr(RestStore, "get_metric_history", spy)
     history = client.get_metric_history(run_id, "big")
+    monkeypatch.undo()
+
+    # the client asks for 25000 per page: the server must page, then stop with no token
+    assert [size for size, _ in pages] == [25_000, N_HISTORY_POINTS - 25_000]
+    assert pages[0][1]
+    assert pages[-1][1] is None
     assert len(history) == N_HISTORY_POINTS
     points = sorted((m.step, m.value, m.timestamp) for m in history)
     assert points == [(s, s * 0.5, ts + s) for s in range(N_HISTORY_POINTS)]

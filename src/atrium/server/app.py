@@ -8,10 +8,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from atrium import __version__
+from atrium.server.dispatch import ExactPathDispatcher
 from atrium.server.errors import install_error_handlers
 from atrium.server.routers import experiments, logged_models, metrics, runs
 from atrium.server.routers.artifacts import mount_artifacts
 from atrium.server.routers.meta import mount_meta
+from atrium.server.routing import Endpoint
 from atrium.server.settings import Settings
 from atrium.server.state import AppState
 from atrium.services.experiments import ensure_default_experiment
@@ -57,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     install_error_handlers(app)
     mount_meta(app, state)
+    fast_paths: dict[tuple[str, str], Endpoint] = {}
     for router in _ROUTERS:
-        router.mount(app, state, TRACKING_PREFIXES)
+        router.mount(app, state, TRACKING_PREFIXES, fast_paths)
     mount_artifacts(app, state)
+    app.add_middleware(ExactPathDispatcher, table=fast_paths)
     return app

@@ -6,7 +6,7 @@ parameters); its blocking work runs in the thread pool so the event loop stays f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, get_origin
@@ -25,6 +25,7 @@ from atrium.services.context import RequestContext
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[Any, "Call"], Any]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ async def parse_request(request: Request, model: type[M]) -> M:
         raise InvalidParameterValue(_describe(error)) from None
 
 
-def _endpoint(route: WireRoute, state: AppState) -> Callable[[Request], Any]:
+def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         parsed = await parse_request(request, route.model) if route.model else None
         ctx = getattr(request.state, "ctx", None) or RequestContext()
@@ -123,12 +124,22 @@ class WireRouter:
 
         return register
 
-    def mount(self, app: FastAPI, state: AppState, prefixes: tuple[str, ...]) -> None:
+    def mount(
+        self,
+        app: FastAPI,
+        state: AppState,
+        prefixes: tuple[str, ...],
+        fast_paths: dict[tuple[str, str], Endpoint],
+    ) -> None:
+        """Register every route under each prefix; fixed paths also go to ``fast_paths``."""
         for prefix in prefixes:
             for route in self.routes:
+                endpoint = _endpoint(route, state)
+                if "{" not in route.path:
+                    fast_paths[(route.method, prefix + route.path)] = endpoint
                 app.add_api_route(
                     prefix + route.path,
-                    _endpoint(route, state),
+                    endpoint,
                     methods=[route.method],
                     name=f"{route.handler.__name__}{prefix}",
                     openapi_extra=_openapi_body(route),

@@ -26,6 +26,9 @@ def wire_float(value: float) -> float | str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+_MAX = float("inf")
+
+
 def key_values(items: Sequence[KeyValue]) -> list[dict[str, str]]:
     return [{"key": item.key, "value": item.value} for item in items]
 
@@ -44,9 +47,10 @@ def experiment(e: Experiment) -> dict[str, Any]:
 
 
 def metric(m: Metric) -> dict[str, Any]:
+    value = m.value
     wire: dict[str, Any] = {
         "key": m.key,
-        "value": wire_float(m.value),
+        "value": value if -_MAX < value < _MAX else wire_float(value),
         "timestamp": m.timestamp,
         "step": m.step,
     }

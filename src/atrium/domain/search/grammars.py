@@ -22,6 +22,13 @@ LIST_OPS = frozenset({"IN", "NOT IN"})
 NULL_OPS = frozenset({"IS NULL", "IS NOT NULL"})
 INTEGER_LITERAL = re.compile(r"-?[0-9]+")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INT64_DIGITS = len(str(_INT64_MAX))
+_CLIP = 200
+
+
+def clip(text: str) -> str:
+    """``text`` shortened for an error message (filters can be arbitrarily long)."""
+    return text if len(text) <= _CLIP else f"{text[:_CLIP]}..."
 
 
 def ordered_ops(ops: frozenset[str]) -> list[str]:
@@ -42,19 +49,25 @@ class FieldSpec:
         """The value of a numeric literal for this field (``raw`` names it in errors)."""
         if self.kind == "float":
             return float(literal)
+        out_of_range = InvalidParameterValue(
+            f"Numeric value {clip(literal)} for '{raw}' is out of range"
+        )
         if not INTEGER_LITERAL.fullmatch(literal):
             if self.kind == "integer":
                 raise InvalidParameterValue(
-                    f"Invalid value for numeric attribute '{raw}': {literal}"
+                    f"Invalid value for numeric attribute '{raw}': {clip(literal)}"
                 )
             number = float(literal)
             if not math.isfinite(number):
-                raise InvalidParameterValue(f"Numeric value {literal} for '{raw}' is out of range")
+                raise out_of_range
             return number
+        # Check the digit count first: int() refuses huge strings with a plain ValueError.
+        if len(literal.lstrip("-").lstrip("0")) > _INT64_DIGITS:
+            raise out_of_range
         integer = int(literal)
         # Bigger values would only blow up later, inside the database driver.
         if not _INT64_MIN <= integer <= _INT64_MAX:
-            raise InvalidParameterValue(f"Numeric value {literal} for '{raw}' is out of range")
+            raise out_of_range
         return integer
 
 
@@ -89,7 +102,8 @@ class Grammar:
         entity = self.prefixes.get(prefix)
         if entity is None:
             raise InvalidParameterValue(
-                f"Invalid entity type '{prefix}'. Valid entity types are {sorted(self.prefixes)}"
+                f"Invalid entity type '{clip(prefix)}'. "
+                f"Valid entity types are {sorted(self.prefixes)}"
             )
         return entity
 
@@ -101,7 +115,7 @@ class Grammar:
         if found is None:
             valid = sorted({*spec.keys, *spec.aliases})
             raise InvalidParameterValue(
-                f"Invalid {entity} key '{key}' specified. Valid keys are {valid}"
+                f"Invalid {entity} key '{clip(key)}' specified. Valid keys are {valid}"
             )
         return canonical, found
 
@@ -116,10 +130,10 @@ class Grammar:
             )
         canonical = spec.order_aliases.get(key, spec.aliases.get(key, key))
         if canonical not in spec.orderable:
-            aliases = {alias for alias, key in spec.aliases.items() if key in spec.orderable}
+            aliases = {alias for alias, to in spec.aliases.items() if to in spec.orderable}
             valid = sorted({*spec.orderable, *spec.order_aliases, *aliases})
             raise InvalidParameterValue(
-                f"Invalid order by key '{key}' specified. Valid keys are {valid}"
+                f"Invalid order by key '{clip(key)}' specified. Valid keys are {valid}"
             )
         return canonical
 
@@ -160,6 +174,25 @@ _INTEGER = FieldSpec("integer", NUMERIC_OPS)
 _REGISTRY_PREFIXES: Mapping[str, Entity] = MappingProxyType(
     {"attribute": "attribute", "tag": "tag", "tags": "tag"}
 )
+_RUN_ATTRIBUTES = _mapping(
+    run_id=_STRING_LIST,
+    run_name=_STRING,
+    user_id=_STRING,
+    status=_STRING,
+    artifact_uri=_STRING,
+    start_time=_NUMBER,
+    end_time=_NUMBER,
+)
+# The reference store accepts IN lists on every string attribute of a logged model.
+_LOGGED_MODEL_ATTRIBUTES = _mapping(
+    name=_STRING_LIST,
+    model_id=_STRING_LIST,
+    model_type=_STRING_LIST,
+    status=_STRING_LIST,
+    source_run_id=_STRING_LIST,
+    creation_timestamp=_NUMBER,
+    last_updated_timestamp=_NUMBER,
+)
 
 RUNS = Grammar(
     name="runs",
@@ -184,15 +217,7 @@ RUNS = Grammar(
     entities=MappingProxyType(
         {
             "attribute": EntitySpec(
-                keys=_mapping(
-                    run_id=_STRING_LIST,
-                    run_name=_STRING,
-                    user_id=_STRING,
-                    status=_STRING,
-                    artifact_uri=_STRING,
-                    start_time=_NUMBER,
-                    end_time=_NUMBER,
-                ),
+                keys=_RUN_ATTRIBUTES,
                 aliases=_frozen(
                     {
                         "created": "start_time",
@@ -202,10 +227,7 @@ RUNS = Grammar(
                         "Run Name": "run_name",
                     }
                 ),
-                orderable=frozenset(
-                    {"run_id", "run_name", "user_id", "status", "artifact_uri"}
-                    | {"start_time", "end_time"}
-                ),
+                orderable=frozenset(_RUN_ATTRIBUTES),
             ),
             "metric": EntitySpec(any_key=_METRIC, orderable=None),
             "param": EntitySpec(any_key=_STRING_NULLABLE, orderable=None),
@@ -282,25 +304,14 @@ LOGGED_MODELS = Grammar(
     entities=MappingProxyType(
         {
             "attribute": EntitySpec(
-                keys=_mapping(
-                    name=_STRING_LIST,
-                    model_id=_STRING_LIST,
-                    model_type=_STRING_LIST,
-                    status=_STRING_LIST,
-                    source_run_id=_STRING_LIST,
-                    creation_timestamp=_NUMBER,
-                    last_updated_timestamp=_NUMBER,
-                ),
+                keys=_LOGGED_MODEL_ATTRIBUTES,
                 aliases=_frozen(
                     {
                         "creation_time": "creation_timestamp",
                         "last_updated_time": "last_updated_timestamp",
                     }
                 ),
-                orderable=frozenset(
-                    {"name", "model_id", "model_type", "status", "source_run_id"}
-                    | {"creation_timestamp", "last_updated_timestamp"}
-                ),
+                orderable=frozenset(_LOGGED_MODEL_ATTRIBUTES),
             ),
             "metric": EntitySpec(any_key=_METRIC, orderable=None),
             "param": EntitySpec(any_key=_STRING),

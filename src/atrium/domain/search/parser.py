@@ -15,6 +15,7 @@ from atrium.domain.search.grammars import (
     NULL_OPS,
     FieldSpec,
     Grammar,
+    clip,
 )
 from atrium.errors import InvalidParameterValue
 
@@ -53,7 +54,8 @@ class _Token:
     def describe(self) -> str:
         if self.kind == "end":
             return "end of input"
-        return self.text if self.kind in ("squote", "dquote", "backtick") else f"'{self.text}'"
+        text = clip(self.text)
+        return text if self.kind in ("squote", "dquote", "backtick") else f"'{text}'"
 
 
 def _lex_one(text: str, pos: int) -> _Token | None:
@@ -94,7 +96,7 @@ def _tokenize(text: str, what: str) -> list[_Token]:
 
 
 def _syntax_error(what: str, text: str, detail: str) -> InvalidParameterValue:
-    return InvalidParameterValue(f"Invalid {what} '{text}': {detail}")
+    return InvalidParameterValue(f"Invalid {what} '{clip(text)}': {detail}")
 
 
 class _Cursor:
@@ -177,7 +179,7 @@ def _take_identifier(cursor: _Cursor) -> tuple[str | None, str, str]:
         if cursor.peek().start != parts[-1].end:
             break
         parts.append(cursor.take())
-    raw = cursor.text[first.start : parts[-1].end]
+    raw = clip(cursor.text[first.start : parts[-1].end])
     prefix, key = _split_identifier(parts, raw)
     if not key:
         raise InvalidParameterValue(f"Invalid identifier '{raw}': the key is empty")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from atrium.domain.entities import Metric, Page
 from atrium.stores.sql import paging
+from atrium.stores.sql.raw import fetch_tuples
 from atrium.stores.sql.run_hydration import metric_from_row
 from atrium.stores.sql.schema import latest_metrics, metrics, runs
-from atrium.stores.sql.upsert import insert_for
 
 
 def _sort_key(metric: Metric) -> tuple[int, int, float]:
@@ -36,6 +38,44 @@ def _row(run_pk: int, metric: Metric) -> dict[str, Any]:
     }
 
 
+@cache
+def _latest_upsert(dialect: str) -> Any:
+    """``latest_metrics`` upsert that only ever raises a key's value; built once per dialect."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(latest_metrics)
+    new = statement.excluded
+    old = latest_metrics.c
+    newer = sa.or_(
+        new.step > old.step,
+        sa.and_(
+            new.step == old.step,
+            sa.or_(
+                new.timestamp > old.timestamp,
+                sa.and_(
+                    new.timestamp == old.timestamp,
+                    sa.or_(old.is_nan, sa.and_(~new.is_nan, new.value > old.value)),
+                ),
+            ),
+        ),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["run_id", "key"],
+        set_={name: new[name] for name in ("value", "is_nan", "timestamp", "step", "model_id")},
+        where=newer,
+    )
+
+
+_INSERT_METRICS = metrics.insert()
+_HISTORY = (
+    sa.select(
+        metrics.c.value, metrics.c.is_nan, metrics.c.timestamp, metrics.c.step, metrics.c.model_id
+    )
+    .where(metrics.c.run_id == sa.bindparam("run_id"), metrics.c.key == sa.bindparam("key"))
+    .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+
+
 class SqlMetricRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._conn = connection
@@ -44,7 +84,7 @@ class SqlMetricRepository:
         """Append every metric to the history and raise each key's latest value if newer."""
         if not batch:
             return
-        self._conn.execute(metrics.insert(), [_row(run_pk, m) for m in batch])
+        self._conn.execute(_INSERT_METRICS, [_row(run_pk, m) for m in batch])
         newest: dict[str, Metric] = {}
         for metric in batch:
             current = newest.get(metric.key)
@@ -55,51 +95,21 @@ class SqlMetricRepository:
     def _raise_latest(self, run_pk: int, candidates: list[Metric]) -> None:
         rows = [_row(run_pk, m) for m in candidates]
         for row in rows:
-            row.pop("dataset_name")
-            row.pop("dataset_digest")
-        statement = insert_for(self._conn, latest_metrics)
-        new = statement.excluded
-        old = latest_metrics.c
-        newer = sa.or_(
-            new.step > old.step,
-            sa.and_(
-                new.step == old.step,
-                sa.or_(
-                    new.timestamp > old.timestamp,
-                    sa.and_(
-                        new.timestamp == old.timestamp,
-                        sa.or_(old.is_nan, sa.and_(~new.is_nan, new.value > old.value)),
-                    ),
-                ),
-            ),
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={name: new[name] for name in ("value", "is_nan", "timestamp", "step", "model_id")},
-            where=newer,
-        )
-        self._conn.execute(statement, rows)
+            del row["dataset_name"], row["dataset_digest"]
+        self._conn.execute(_latest_upsert(self._conn.dialect.name), rows)
 
     def history(
         self, run_pk: int, key: str, max_results: int, page_token: str | None
     ) -> Page[Metric]:
         token = paging.decode_token(page_token)
-        statement = (
-            sa.select(
-                metrics.c.key,
-                metrics.c.value,
-                metrics.c.is_nan,
-                metrics.c.timestamp,
-                metrics.c.step,
-                metrics.c.model_id,
-            )
-            .where(metrics.c.run_id == run_pk, metrics.c.key == key)
-            .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
-            .offset(token.offset)
-            .limit(max_results + 1)
-        )
-        rows = self._conn.execute(statement).all()
-        items = [metric_from_row(row) for row in rows[:max_results]]
+        params = {"run_id": run_pk, "key": key, "offset": token.offset, "limit": max_results + 1}
+        rows = fetch_tuples(self._conn, _HISTORY, params)
+        nan = math.nan
+        # Positional unpacking: this loop runs once per point of histories 100k points long.
+        items = [
+            Metric(key, nan if is_nan else value, timestamp, step, model_id)
+            for value, is_nan, timestamp, step, model_id in rows[:max_results]
+        ]
         return Page(items, paging.next_token(len(rows), max_results, token, None))
 
     def bulk_interval(

@@ -34,6 +34,11 @@ from atrium.stores.sql.scoping import in_workspace
 
 CONTEXT_TAG = "mlflow.data.context"
 
+# Built once: run lookups are on the path of every logging call.
+_FIND_RUN = in_workspace(sa.select(runs), runs, sa.bindparam("workspace")).where(
+    runs.c.run_uuid == sa.bindparam("run_uuid")
+)
+
 
 class SqlRunRepository:
     """Runs of one transaction; lookups by run id are confined to a workspace."""
@@ -61,8 +66,7 @@ class SqlRunRepository:
         return pk
 
     def find(self, workspace: str, run_id: str) -> RunRecord | None:
-        statement = in_workspace(sa.select(runs), runs, workspace).where(runs.c.run_uuid == run_id)
-        row = self._conn.execute(statement).first()
+        row = self._conn.execute(_FIND_RUN, {"workspace": workspace, "run_uuid": run_id}).first()
         return None if row is None else RunRecord(row.id, run_info_from_row(row))
 
     def update(self, pk: int, **values: Any) -> None:
@@ -178,6 +182,5 @@ class SqlRunRepository:
         )
 
     def get_run(self, workspace: str, run_id: str) -> Run | None:
-        statement = in_workspace(sa.select(runs), runs, workspace).where(runs.c.run_uuid == run_id)
-        row = self._conn.execute(statement).first()
+        row = self._conn.execute(_FIND_RUN, {"workspace": workspace, "run_uuid": run_id}).first()
         return None if row is None else self.load_runs([row])[0]

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 S = TypeVar("S", bound="sa.Select[Any] | sa.Update | sa.Delete")
 
 
-def in_workspace(statement: S, table: sa.Table, workspace: str) -> S:
+def in_workspace(
+    statement: S, table: sa.Table, workspace: str | sa.BindParameter[str]
+) -> S:
     """Add ``table.workspace = workspace`` to a select, update or delete."""
     return statement.where(table.c.workspace == workspace)
