@@ -10,6 +10,7 @@ import argparse
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -220,8 +221,15 @@ class Bench:
         return "\n".join(lines)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM/SIGINT (also when started in the background) -> stop servers, report partial results
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     if not args.skip_mlflow:
         mlflow_python = str(ensure_mlflow_venv())
     tmp = Path(tempfile.mkdtemp(prefix="atrium-bench-"))

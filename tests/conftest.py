@@ -13,7 +13,9 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend_uri(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def backend_uri(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """An empty database on each backend; PostgreSQL being unreachable fails the run."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "atrium.db"

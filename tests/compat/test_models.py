@@ -8,9 +8,10 @@ import mlflow
 import mlflow.pyfunc
 from mlflow import MlflowClient
 from mlflow.entities import LoggedModelStatus
+from mlflow.pyfunc.model import PythonModel
 
 
-class AffineModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class AffineModel(PythonModel):
     """y = 2x + 1; type hints give it a signature (and avoid a client warning)."""
 
     def predict(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import mlflow
 import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Metric, RunStatus
+from mlflow.store.entities.paged_list import PagedList
 from mlflow.store.tracking.rest_store import RestStore
 
 N_HISTORY_POINTS = 30_000  # the client pages get-history by 25000: forces a second page
@@ -246,9 +248,9 @@ def test_metric_history_paging_over_25000_points(
     client.set_terminated(run_id)
 
     pages: list[tuple[int, str | None]] = []
-    real_get_history = RestStore.get_metric_history
+    real_get_history: Callable[..., PagedList[Metric]] = RestStore.get_metric_history
 
-    def spy(self: RestStore, *args: Any, **kwargs: Any) -> Any:
+    def spy(self: RestStore, *args: Any, **kwargs: Any) -> PagedList[Metric]:
         page = real_get_history(self, *args, **kwargs)
         pages.append((len(page), page.token))
         return page

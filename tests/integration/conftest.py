@@ -24,7 +24,13 @@ class Api:
         self.http = client
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> httpx.Response:
-        url = path if path.startswith("/") and not path.startswith("/experiments") and not path.startswith("/runs") else API + path
+        url = (
+            path
+            if path.startswith("/")
+            and not path.startswith("/experiments")
+            and not path.startswith("/runs")
+            else API + path
+        )
         if method == "GET":
             return self.http.get(url, params=params or body)
         return self.http.request(method, url, json=body)
@@ -113,9 +119,7 @@ def metric_map(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["key"]: m for m in run["data"].get("metrics", [])}
 
 
-def search_all_runs(
-    api: Api, body: dict[str, Any], page_size: int
-) -> tuple[list[str], int]:
+def search_all_runs(api: Api, body: dict[str, Any], page_size: int) -> tuple[list[str], int]:
     """Walk ``runs/search`` pages; return the run ids in order and the number of pages."""
     ids: list[str] = []
     token: str | None = None

@@ -253,9 +253,7 @@ def test_search_with_get_and_repeated_query_params(api: Api) -> None:
 
 
 def test_search_rejects_bad_input(api: Api) -> None:
-    api.error(
-        400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"filter": "name =="}
-    )
+    api.error(400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"filter": "name =="})
     api.error(
         400,
         "INVALID_PARAMETER_VALUE",
@@ -263,9 +261,7 @@ def test_search_rejects_bad_input(api: Api) -> None:
         "/experiments/search",
         {"filter": "metrics.x > 1"},
     )
-    api.error(
-        400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"max_results": 50001}
-    )
+    api.error(400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"max_results": 50001})
     api.error(400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"max_results": 0})
     api.error(
         400, "INVALID_PARAMETER_VALUE", "POST", "/experiments/search", {"order_by": ["bogus"]}
@@ -282,9 +278,12 @@ def test_search_rejects_bad_input(api: Api) -> None:
 def test_update_renames(api: Api, experiment_id: str) -> None:
     before = _experiment(api, experiment_id)
     new_name = unique("renamed")
-    assert api.ok(
-        "POST", "/experiments/update", {"experiment_id": experiment_id, "new_name": new_name}
-    ) == {}
+    assert (
+        api.ok(
+            "POST", "/experiments/update", {"experiment_id": experiment_id, "new_name": new_name}
+        )
+        == {}
+    )
     after = _experiment(api, experiment_id)
     assert after["name"] == new_name
     assert after["last_update_time"] >= before["last_update_time"]

@@ -201,7 +201,11 @@ def test_batch_with_one_invalid_metric_value_writes_nothing(api: Api, run_id: st
     metrics: list[dict[str, Any]] = [{"key": "a", "value": 1, "timestamp": 1}]
     metrics.append({"key": "b", "value": "abc", "timestamp": 1})
     api.error(
-        400, "INVALID_PARAMETER_VALUE", "POST", "/runs/log-batch", {"run_id": run_id, "metrics": metrics}
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "POST",
+        "/runs/log-batch",
+        {"run_id": run_id, "metrics": metrics},
     )
     _assert_untouched(api, run_id)
 
@@ -325,9 +329,7 @@ def test_outputs_read_back(api: Api, experiment_id: str, run_id: str) -> None:
     assert api.ok("POST", "/runs/outputs", body) == {}
     api.ok("POST", "/runs/outputs", {"run_id": run_id, "models": [{"model_id": second, "step": 5}]})
     outputs = api.get_run(run_id)["outputs"]["model_outputs"]
-    assert sorted((o["model_id"], o["step"]) for o in outputs) == sorted(
-        [(first, 0), (second, 5)]
-    )
+    assert sorted((o["model_id"], o["step"]) for o in outputs) == sorted([(first, 0), (second, 5)])
 
 
 def test_model_inputs_read_back(api: Api, experiment_id: str, run_id: str) -> None:

@@ -28,7 +28,9 @@ def test_recorder_notes_route_templates_not_concrete_paths(api: Api) -> None:
 def test_every_api_route_is_exercised(request: pytest.FixtureRequest) -> None:
     partial = request.config.stash[COVERAGE_RUN].partial_reasons()
     if partial:
-        pytest.skip("route coverage is only judged on a full integration run: " + "; ".join(partial))
+        pytest.skip(
+            "route coverage is only judged on a full integration run: " + "; ".join(partial)
+        )
     assert request.session.items[-1] is request.node, "the coverage check must run last"
     mounted = {key for key in mounted_routes() if key[1].startswith(REQUIRED_PREFIXES)}
     assert mounted, "no in-process server was started, so no routes were recorded"

@@ -25,3 +25,13 @@ def test_log_and_read_back(api: Api, run_id: str) -> None:
     api.ok("POST", "/runs/log-metric", {"run_id": run_id, "key": "m", "value": 1.5, "timestamp": 5})
     run = api.get_run(run_id)
     assert run["data"]["metrics"] == [{"key": "m", "value": 1.5, "timestamp": 5, "step": 0}]
+
+
+def test_openapi_document_is_self_contained(api: Api) -> None:
+    import json
+    import re
+
+    document = api.http.get("/openapi.json").json()
+    referenced = set(re.findall(r"#/components/schemas/([\w.-]+)", json.dumps(document)))
+    assert referenced <= set(document["components"]["schemas"])
+    assert "/api/2.0/mlflow/runs/log-batch" in document["paths"]

@@ -1,10 +1,12 @@
-"""``atrium server``: run the tracking server with MLflow's flags (each also an ATRIUM_* variable)."""
+"""``atrium server``: the tracking server, with MLflow's flags (each also an ATRIUM_* variable)."""
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -23,6 +25,10 @@ _ENV_NAMES = {
 _DEFAULTS = Settings.model_construct()
 
 
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def _fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
@@ -36,7 +42,7 @@ def _check_backend(settings: Settings) -> None:
         open_database(settings).dispose()
     except AtriumError as exc:
         _fail(exc.message)
-    except Exception as exc:  # noqa: BLE001 - any driver failure becomes a one-line error
+    except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _fail(f"cannot open backend store '{settings.backend_store_uri}': {first_line}")
 
@@ -53,7 +59,7 @@ def _check_backend(settings: Settings) -> None:
     "--default-artifact-root",
     envvar=_ENV_NAMES["default_artifact_root"],
     default=None,
-    help="Root for new experiments' artifacts (default: mlflow-artifacts:/ when serving artifacts).",
+    help="Root for new experiments' artifacts (default: mlflow-artifacts:/ when proxying).",
 )
 @click.option(
     "--serve-artifacts/--no-serve-artifacts",
@@ -115,6 +121,9 @@ def server(
     log.info("artifact root for new experiments: %s", settings.resolved_artifact_root())
     if settings.serve_artifacts:
         log.info("proxied artifacts stored in: %s", os.path.abspath(settings.artifacts_destination))
+    # uvicorn shuts down gracefully, then re-raises SIGTERM to the previous handler: make that
+    # handler end the process with status 0 rather than dying by the signal.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "atrium.server.asgi:app_from_environment",
         factory=True,

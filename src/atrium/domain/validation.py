@@ -1,4 +1,4 @@
-"""MLflow's validation rules for names, values and batch sizes, raised as INVALID_PARAMETER_VALUE."""
+"""MLflow's rules for names, values and batch sizes; breaking one is INVALID_PARAMETER_VALUE."""
 
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ def validate_batch_sizes(n_metrics: int, n_params: int, n_tags: int) -> None:
         if count > limit:
             raise InvalidParameterValue(
                 f"A batch logging request can contain at most {limit} {name}. "
-                f"Got {count} {name}. Please split up {name} across multiple requests and try again."
+                f"Got {count} {name}. Please split up {name} across multiple requests and "
+                "try again."
             )
     total = n_metrics + n_params + n_tags
     if total > MAX_ENTITIES_PER_BATCH:

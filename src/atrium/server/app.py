@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,7 +14,7 @@ from atrium.server.errors import install_error_handlers
 from atrium.server.routers import experiments, logged_models, metrics, runs
 from atrium.server.routers.artifacts import mount_artifacts
 from atrium.server.routers.meta import mount_meta
-from atrium.server.routing import Endpoint
+from atrium.server.routing import Endpoint, publish_components
 from atrium.server.settings import Settings
 from atrium.server.state import AppState
 from atrium.services.experiments import ensure_default_experiment
@@ -60,8 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     mount_meta(app, state)
     fast_paths: dict[tuple[str, str], Endpoint] = {}
+    components: dict[str, Any] = {}
     for router in _ROUTERS:
-        router.mount(app, state, TRACKING_PREFIXES, fast_paths)
+        router.mount(app, state, TRACKING_PREFIXES, fast_paths, components)
+    publish_components(app, components)
     mount_artifacts(app, state)
     app.add_middleware(ExactPathDispatcher, table=fast_paths)
     return app

@@ -47,11 +47,11 @@ def error_response(error: AtriumError) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_atrium_error(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, AtriumError)  # noqa: S101 - registered for this type only
+        assert isinstance(exc, AtriumError)
         return error_response(exc)
 
     async def on_http_error(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             return error_response(AtriumError("Not found", "ENDPOINT_NOT_FOUND"))
         if exc.status_code == 405:

@@ -72,6 +72,8 @@ async def _json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():
         return {}
+    if b"\\u0000" in raw:  # the only way JSON can carry a NUL character
+        raise InvalidParameterValue(_NUL_REFUSED)
     try:
         data = orjson.loads(raw)
         if isinstance(data, str):  # older clients double-encode their JSON
@@ -81,9 +83,14 @@ async def _json_body(request: Request) -> Any:
     return data
 
 
+_NUL_REFUSED = "Invalid request: NUL characters are not allowed in any field."
+
+
 async def parse_request(request: Request, model: type[M]) -> M:
     """Build the request model from the query string (GET) or the JSON body (others)."""
     if request.method == "GET":
+        if "\x00" in request.url.query or "%00" in request.url.query:
+            raise InvalidParameterValue(_NUL_REFUSED)
         data: Any = _query_dict(request.query_params, model)
     elif request.method == "DELETE" and not request.headers.get("content-type"):
         data = {}
@@ -101,7 +108,10 @@ def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         parsed = await parse_request(request, route.model) if route.model else None
         ctx = getattr(request.state, "ctx", None) or RequestContext()
-        call = Call(ctx, state, dict(request.path_params))
+        path = dict(request.path_params)
+        if any("\x00" in value for value in path.values()):
+            raise InvalidParameterValue(_NUL_REFUSED)
+        call = Call(ctx, state, path)
         result = await run_in_threadpool(route.handler, parsed, call)
         return result if isinstance(result, Response) else json_response(result)
 
@@ -130,6 +140,7 @@ class WireRouter:
         state: AppState,
         prefixes: tuple[str, ...],
         fast_paths: dict[tuple[str, str], Endpoint],
+        components: dict[str, Any],
     ) -> None:
         """Register every route under each prefix; fixed paths also go to ``fast_paths``."""
         for prefix in prefixes:
@@ -142,13 +153,28 @@ class WireRouter:
                     endpoint,
                     methods=[route.method],
                     name=f"{route.handler.__name__}{prefix}",
-                    openapi_extra=_openapi_body(route),
+                    openapi_extra=_openapi_body(route, components),
                 )
 
 
-def _openapi_body(route: WireRoute) -> dict[str, Any] | None:
+def _openapi_body(route: WireRoute, components: dict[str, Any]) -> dict[str, Any] | None:
+    """The request body's JSON schema; nested models are collected into ``components``."""
     if route.model is None or route.method == "GET":
         return None
     schema = route.model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    components.update(schema.pop("$defs", {}))
     return {"requestBody": {"content": {"application/json": {"schema": schema}}}}
+
+
+def publish_components(app: FastAPI, components: dict[str, Any]) -> None:
+    """Add the collected request-model schemas to the app's OpenAPI document."""
+    build_default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build_default()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -49,7 +49,8 @@ def get_metric_history_bulk_interval(
         raise InvalidParameterValue("GetMetricHistoryBulkInterval request must specify run_ids.")
     if len(run_ids) > MAX_BULK_RUNS:
         raise InvalidParameterValue(
-            f"GetMetricHistoryBulkInterval request cannot specify more than {MAX_BULK_RUNS} run_ids."
+            "GetMetricHistoryBulkInterval request cannot specify more than "
+            f"{MAX_BULK_RUNS} run_ids."
         )
     if not metric_key:
         raise InvalidParameterValue("Missing value for required parameter 'metric_key'.")

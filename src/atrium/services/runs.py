@@ -23,7 +23,7 @@ VIEW_TYPES = ("ACTIVE_ONLY", "DELETED_ONLY", "ALL")
 
 def require_run(repos: Repositories, ctx: RequestContext, run_id: str | None) -> RunRecord:
     validation.validate_run_id(run_id)
-    assert run_id is not None  # narrowed by validate_run_id  # noqa: S101
+    assert run_id is not None  # narrowed by validate_run_id
     record = repos.runs.find(ctx.workspace, run_id)
     if record is None:
         raise ResourceDoesNotExist(f"Run with id={run_id} not found")

@@ -9,7 +9,8 @@ from atrium.protocol import runs as p
 from atrium.server import wire
 from atrium.server.params import required, to_key_values
 from atrium.server.routing import Call, WireRouter
-from atrium.services import run_logging, runs as svc
+from atrium.services import run_logging
+from atrium.services import runs as svc
 
 router = WireRouter()
 

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DataError, NoSuchModuleError
 
 from atrium.errors import InvalidParameterValue
 
@@ -71,6 +72,16 @@ def create_engine(uri: str) -> sa.Engine:
         raise InvalidParameterValue(f"Invalid backend store URI '{uri}': {exc}") from None
 
 
+@contextmanager
+def _driver_errors_translated() -> Iterator[None]:
+    """A value the database cannot hold is the client's mistake (400), never a 500."""
+    try:
+        yield
+    except (DataError, psycopg.DataError) as exc:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise InvalidParameterValue(f"Invalid value: {detail}") from exc
+
+
 class Database:
     """Owns the engine and hands out transactions."""
 
@@ -87,23 +98,32 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """A read-write transaction; commits on success, rolls back on any exception."""
-        if self._write_lock is None:
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self._write_lock:
-            connection = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
-            try:
-                with connection.begin():
+        with _driver_errors_translated():
+            if self._write_lock is None:
+                with self.engine.begin() as connection:
                     yield connection
-            finally:
-                connection.close()
+                return
+            with self._write_lock:
+                connection = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
+                try:
+                    with connection.begin():
+                        yield connection
+                finally:
+                    connection.close()
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read transaction with one consistent snapshot."""
-        with self.engine.connect() as connection, connection.begin():
+        with _driver_errors_translated(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The integer primary key the INSERT behind ``result`` generated."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT generated no primary key")
+    return int(key[0])

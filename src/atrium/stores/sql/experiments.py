@@ -11,6 +11,7 @@ from atrium.domain.entities import ACTIVE, Experiment, KeyValue, Page
 from atrium.domain.search import Comparison, OrderKey
 from atrium.errors import InvalidParameterValue
 from atrium.stores.sql import paging
+from atrium.stores.sql.database import inserted_id
 from atrium.stores.sql.errors import unique_violation_as
 from atrium.stores.sql.filters import Condition, compare, key_value_match
 from atrium.stores.sql.schema import experiment_tags, experiments
@@ -58,7 +59,7 @@ class SqlExperimentRepository:
             values["experiment_id"] = experiment_id
         with unique_violation_as(f"Experiment '{name}' already exists."):
             result = self._conn.execute(experiments.insert().values(**values))
-        new_id = str(result.inserted_primary_key[0])
+        new_id = str(inserted_id(result))
         self._conn.execute(
             experiments.update()
             .where(experiments.c.experiment_id == int(new_id))

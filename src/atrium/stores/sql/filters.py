@@ -6,6 +6,8 @@ operator semantics so every search API compares, matches and orders the same way
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,29 +18,26 @@ from atrium.errors import InvalidParameterValue
 Condition = ColumnElement[bool]
 
 
+_OPERATORS: dict[str, Callable[[Any, Any], Condition]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "LIKE": lambda column, value: column.like(value),
+    "ILIKE": lambda column, value: column.ilike(value),
+    "IN": lambda column, value: column.in_(list(value)),
+    "NOT IN": lambda column, value: column.not_in(list(value)),
+}
+
+
 def compare(column: ColumnElement[Any], op: str, value: Any) -> Condition:
     """``column <op> value`` with MLflow's meaning of each operator."""
-    if op == "=":
-        return column == value
-    if op == "!=":
-        return column != value
-    if op == "<":
-        return column < value
-    if op == "<=":
-        return column <= value
-    if op == ">":
-        return column > value
-    if op == ">=":
-        return column >= value
-    if op == "LIKE":
-        return column.like(value)
-    if op == "ILIKE":
-        return column.ilike(value)
-    if op == "IN":
-        return column.in_(list(value))
-    if op == "NOT IN":
-        return column.not_in(list(value))
-    raise InvalidParameterValue(f"Invalid comparator '{op}'")
+    apply = _OPERATORS.get(op)
+    if apply is None:
+        raise InvalidParameterValue(f"Invalid comparator '{op}'")
+    return apply(column, value)
 
 
 def key_value_match(

@@ -11,6 +11,7 @@ from atrium.domain.entities import KeyValue, LoggedModel, Page
 from atrium.domain.search import Comparison, OrderKey
 from atrium.errors import InvalidParameterValue
 from atrium.stores.sql import paging, upsert
+from atrium.stores.sql.database import inserted_id
 from atrium.stores.sql.filters import Condition, compare, key_value_match, nulls_last
 from atrium.stores.sql.metrics import SqlMetricRepository
 from atrium.stores.sql.schema import (
@@ -54,7 +55,7 @@ class SqlLoggedModelRepository:
                 last_updated_timestamp_ms=model.last_updated_timestamp_ms,
             )
         )
-        pk = int(result.inserted_primary_key[0])
+        pk = inserted_id(result)
         self.set_params(pk, model.params)
         self.set_tags(pk, model.tags)
 

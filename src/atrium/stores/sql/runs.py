@@ -20,6 +20,7 @@ from atrium.domain.entities import (
 from atrium.domain.search import Comparison, OrderKey
 from atrium.stores.base import RunRecord
 from atrium.stores.sql import upsert
+from atrium.stores.sql.database import inserted_id
 from atrium.stores.sql.run_hydration import load_runs, run_info_from_row
 from atrium.stores.sql.runs_search import search_runs
 from atrium.stores.sql.schema import (
@@ -61,7 +62,7 @@ class SqlRunRepository:
                 lifecycle_stage=info.lifecycle_stage,
             )
         )
-        pk = int(result.inserted_primary_key[0])
+        pk = inserted_id(result)
         self.set_tags(pk, run_tags)
         return pk
 
@@ -155,7 +156,7 @@ class SqlRunRepository:
                 profile=dataset.profile,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def load_runs(self, rows: Sequence[Any]) -> list[Run]:
         return load_runs(self._conn, rows)

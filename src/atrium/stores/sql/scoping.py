@@ -6,15 +6,13 @@ of another workspace is indistinguishable from a missing one.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
 S = TypeVar("S", bound="sa.Select[Any] | sa.Update | sa.Delete")
 
 
-def in_workspace(
-    statement: S, table: sa.Table, workspace: str | sa.BindParameter[str]
-) -> S:
+def in_workspace(statement: S, table: sa.Table, workspace: str | sa.BindParameter[str]) -> S:
     """Add ``table.workspace = workspace`` to a select, update or delete."""
-    return statement.where(table.c.workspace == workspace)
+    return cast(S, statement.where(table.c.workspace == workspace))
