@@ -74,7 +74,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AtriumProcess]:
-    """A running atrium server on a fresh database of the given backend."""
+    """A running atrium server on a fresh database of the given backend.
+
+    ``ATRIUM_COMPAT_WORKERS=N`` runs the server with ``--workers N``.
+    """
     backend: str = request.param
     workdir = tmp_path_factory.mktemp(f"atrium-{backend}")
     uri = f"sqlite:///{workdir / 'atrium.db'}" if backend == "sqlite" else create_database()
@@ -82,6 +85,9 @@ def server(
         with AtriumProcess(
             backend_store_uri=uri,
             artifacts_destination=workdir / "artifacts",
+            workers=int(os.environ["ATRIUM_COMPAT_WORKERS"])
+            if "ATRIUM_COMPAT_WORKERS" in os.environ
+            else None,
             log_path=workdir / "server.log",
         ) as proc:
             yield proc

@@ -175,7 +175,7 @@ class CoverageRun:
         expected = {p.name for p in INTEGRATION_DIR.glob("test_*.py")}
         reasons = list(self.reasons)
         if missing := sorted(expected - self.modules):
-            reasons.append(f"modules not collected: {missing}")
+            reasons.append(f"modules not selected: {missing}")
         if self.deselected:
             reasons.append(f"{self.deselected} integration test(s) deselected")
         return reasons

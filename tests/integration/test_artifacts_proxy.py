@@ -18,7 +18,9 @@ FIVE_MB = 5 * 1024 * 1024 + 123
 
 
 def _put(api: Api, path: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    response = api.http.put(f"{ARTIFACTS}/{path}", content=data, headers={"Content-Type": content_type})
+    response = api.http.put(
+        f"{ARTIFACTS}/{path}", content=data, headers={"Content-Type": content_type}
+    )
     assert response.status_code == 200, response.text
     if response.content:
         assert response.json() == {}
@@ -112,8 +114,12 @@ def test_list_root_dir_and_nested(api: Api, run_root: str) -> None:
     assert _entries(api, run_root) == {"top.txt": (False, 5), "model": (True, None)}
     assert _entries(api, f"{run_root}/model") == {"MLmodel": (False, 12), "data": (True, None)}
     assert _entries(api, f"{run_root}/model/data") == {"weights.bin": (False, 10)}
-    assert _entries(api, f"/{run_root}/model/data/") == {"weights.bin": (False, 10)}
-    for entry in _list(api, run_root)["files"]:  # type: ignore[union-attr]
+    assert _entries(api, f"{run_root}/model/data/") == {"weights.bin": (False, 10)}
+    absolute = api.http.get(ARTIFACTS, params={"path": f"/{run_root}/model/data"})
+    assert absolute.status_code == 400, absolute.text
+    files = _list(api, run_root)["files"]
+    assert isinstance(files, list)
+    for entry in files:
         assert "/" not in entry["path"]
         if entry["is_dir"]:
             assert "file_size" not in entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -73,15 +74,17 @@ def test_create_with_forbidden_name_characters_is_400(
     api: Api, experiment_id: str, name: str
 ) -> None:
     api.error(
-        400, "INVALID_PARAMETER_VALUE", "POST", LOGGED_MODELS, {"experiment_id": experiment_id, "name": name}
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "POST",
+        LOGGED_MODELS,
+        {"experiment_id": experiment_id, "name": name},
     )
 
 
 def test_create_needs_an_existing_active_experiment(api: Api, experiment_id: str) -> None:
     api.error(400, "INVALID_PARAMETER_VALUE", "POST", LOGGED_MODELS, {"name": "m"})
-    api.error(
-        404, "RESOURCE_DOES_NOT_EXIST", "POST", LOGGED_MODELS, {"experiment_id": "987654321"}
-    )
+    api.error(404, "RESOURCE_DOES_NOT_EXIST", "POST", LOGGED_MODELS, {"experiment_id": "987654321"})
     api.ok("POST", "/experiments/delete", {"experiment_id": experiment_id})
     api.error(
         400, "INVALID_PARAMETER_VALUE", "POST", LOGGED_MODELS, {"experiment_id": experiment_id}
@@ -120,7 +123,13 @@ def test_finalize_rejects_bad_status_and_missing_model(api: Api, experiment_id: 
             f"{LOGGED_MODELS}/{model_id}",
             {"model_id": model_id, "status": status},
         )
-    api.error(400, "INVALID_PARAMETER_VALUE", "PATCH", f"{LOGGED_MODELS}/{model_id}", {"model_id": model_id})
+    api.error(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "PATCH",
+        f"{LOGGED_MODELS}/{model_id}",
+        {"model_id": model_id},
+    )
     assert _get(api, model_id)["info"]["status"] == "LOGGED_MODEL_PENDING"
     missing = f"m-{'0' * 32}"
     api.error(
@@ -134,6 +143,7 @@ def test_finalize_rejects_bad_status_and_missing_model(api: Api, experiment_id: 
 
 def test_search_by_name_with_object_order_by(api: Api, experiment_id: str, run_id: str) -> None:
     first = _create(api, experiment_id, name="model", source_run_id=run_id)["info"]["model_id"]
+    time.sleep(0.005)  # distinct creation timestamps, so the order is fully determined
     second = _create(api, experiment_id, name="model")["info"]["model_id"]
     _create(api, experiment_id, name="other")
     page = _search(api, {"experiment_ids": [experiment_id], "filter": "name = 'model'"})
@@ -144,7 +154,10 @@ def test_search_by_name_with_object_order_by(api: Api, experiment_id: str, run_i
         {
             "experiment_ids": [experiment_id],
             "filter": "name = 'model'",
-            "order_by": [{"field_name": "creation_timestamp", "ascending": True}, {"field_name": "model_id"}],
+            "order_by": [
+                {"field_name": "creation_timestamp", "ascending": True},
+                {"field_name": "model_id"},
+            ],
         },
     )
     descending = _search(
@@ -158,12 +171,10 @@ def test_search_by_name_with_object_order_by(api: Api, experiment_id: str, run_i
     ids_asc = [m["info"]["model_id"] for m in ascending["models"]]
     ids_desc = [m["info"]["model_id"] for m in descending["models"]]
     assert set(ids_asc) == {first, second}
-    created = {
-        mid: _get(api, mid)["info"]["creation_timestamp_ms"] for mid in (first, second)
-    }
-    if created[first] != created[second]:
-        assert ids_asc == [first, second]
-        assert ids_desc == [second, first]
+    created = {mid: _get(api, mid)["info"]["creation_timestamp_ms"] for mid in (first, second)}
+    assert created[first] < created[second]
+    assert ids_asc == [first, second]
+    assert ids_desc == [second, first]
     by_run = _search(
         api, {"experiment_ids": [experiment_id], "filter": f"source_run_id = '{run_id}'"}
     )
@@ -195,7 +206,11 @@ def test_search_order_by_name_and_paging(api: Api, experiment_id: str) -> None:
 def test_search_filters_on_status_and_tags(api: Api, experiment_id: str) -> None:
     ready = _create(api, experiment_id, tags=[{"key": "flavor", "value": "sklearn"}])
     ready_id = ready["info"]["model_id"]
-    api.ok("PATCH", f"{LOGGED_MODELS}/{ready_id}", {"model_id": ready_id, "status": "LOGGED_MODEL_READY"})
+    api.ok(
+        "PATCH",
+        f"{LOGGED_MODELS}/{ready_id}",
+        {"model_id": ready_id, "status": "LOGGED_MODEL_READY"},
+    )
     _create(api, experiment_id, tags=[{"key": "flavor", "value": "torch"}])
     by_status = _search(
         api, {"experiment_ids": [experiment_id], "filter": "status = 'LOGGED_MODEL_READY'"}
@@ -229,7 +244,12 @@ def test_set_and_delete_tags(api: Api, experiment_id: str) -> None:
     response = api.ok(
         "PATCH",
         f"{LOGGED_MODELS}/{model_id}/tags",
-        {"tags": [{"key": "mlflow.modelVersions", "value": versions}, {"key": "keep", "value": "2"}]},
+        {
+            "tags": [
+                {"key": "mlflow.modelVersions", "value": versions},
+                {"key": "keep", "value": "2"},
+            ]
+        },
     )
     assert response == {} or _tags(response["model"])["keep"] == "2"
     assert _tags(_get(api, model_id)) == {"keep": "2", "mlflow.modelVersions": versions}
@@ -258,7 +278,12 @@ def test_tags_on_missing_model_are_404(api: Api) -> None:
 def test_log_params(api: Api, experiment_id: str) -> None:
     model_id = _create(api, experiment_id, params=[{"key": "p0", "value": "0"}])["info"]["model_id"]
     params = [{"key": f"p{i}", "value": str(i)} for i in range(1, 101)]
-    assert api.ok("POST", f"{LOGGED_MODELS}/{model_id}/params", {"model_id": model_id, "params": params}) == {}
+    assert (
+        api.ok(
+            "POST", f"{LOGGED_MODELS}/{model_id}/params", {"model_id": model_id, "params": params}
+        )
+        == {}
+    )
     assert _params(_get(api, model_id)) == {f"p{i}": str(i) for i in range(101)}
     api.error(
         400,
@@ -284,10 +309,18 @@ def test_delete_hides_model_unless_allow_deleted(api: Api, experiment_id: str) -
     deleted = _get(api, model_id, allow_deleted="true")
     assert deleted["info"]["model_id"] == model_id
     assert _get(api, model_id, allow_deleted="True")["info"]["model_id"] == model_id
-    api.error(404, "RESOURCE_DOES_NOT_EXIST", "GET", f"{LOGGED_MODELS}/{model_id}", allow_deleted="false")
+    api.error(
+        404, "RESOURCE_DOES_NOT_EXIST", "GET", f"{LOGGED_MODELS}/{model_id}", allow_deleted="false"
+    )
     page = _search(api, {"experiment_ids": [experiment_id]})
     assert model_id not in {m["info"]["model_id"] for m in page.get("models", [])}
-    api.error(404, "RESOURCE_DOES_NOT_EXIST", "DELETE", f"{LOGGED_MODELS}/{model_id}", {"model_id": model_id})
+    api.error(
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+        "DELETE",
+        f"{LOGGED_MODELS}/{model_id}",
+        {"model_id": model_id},
+    )
 
 
 def test_delete_without_body(api: Api, experiment_id: str) -> None:

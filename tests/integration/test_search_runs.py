@@ -18,7 +18,13 @@ class Seeded:
 
 # name: (start_time, status, metrics {key: value}, params, tags)
 SEED: dict[str, tuple[int, str, dict[str, float], dict[str, str], dict[str, str]]] = {
-    "alpha": (1000, "FINISHED", {"acc": 0.9, "loss": 0.1}, {"lr": "0.1", "opt": "Adam"}, {"team": "cv"}),
+    "alpha": (
+        1000,
+        "FINISHED",
+        {"acc": 0.9, "loss": 0.1},
+        {"lr": "0.1", "opt": "Adam"},
+        {"team": "cv"},
+    ),
     "beta": (2000, "FAILED", {"acc": 0.5}, {"lr": "0.01", "opt": "adamw"}, {"team": "nlp"}),
     "gamma": (3000, "RUNNING", {"acc": 0.7, "loss": 0.4}, {"lr": "0.1"}, {}),
     "delta": (4000, "FINISHED", {}, {"opt": "sgd"}, {"team": "cv", "note": "x"}),
@@ -35,13 +41,19 @@ def _seed(api: Api, experiment_id: str) -> Seeded:
             "/runs/log-batch",
             {
                 "run_id": run_id,
-                "metrics": [{"key": k, "value": v, "timestamp": 1, "step": 0} for k, v in metrics.items()],
+                "metrics": [
+                    {"key": k, "value": v, "timestamp": 1, "step": 0} for k, v in metrics.items()
+                ],
                 "params": [{"key": k, "value": v} for k, v in params.items()],
                 "tags": [{"key": k, "value": v} for k, v in tags.items()],
             },
         )
         if status != "RUNNING":
-            api.ok("POST", "/runs/update", {"run_id": run_id, "status": status, "end_time": start + 500})
+            api.ok(
+                "POST",
+                "/runs/update",
+                {"run_id": run_id, "status": status, "end_time": start + 500},
+            )
     return Seeded(experiment_id, ids)
 
 
@@ -80,7 +92,7 @@ def _filtered(api: Api, seeded: Seeded, filter_string: str) -> set[str]:
         ("tags.team != 'cv'", {"beta"}),
         ("tags.team IS NULL", {"gamma"}),
         ("tags.`mlflow.runName` = 'beta'", {"beta"}),
-        ('tags."mlflow.runName" LIKE \'%mm%\'', {"gamma"}),
+        ("tags.\"mlflow.runName\" LIKE '%mm%'", {"gamma"}),
         ("attributes.status = 'FINISHED'", {"alpha", "delta"}),
         ("status != 'FINISHED'", {"beta", "gamma"}),
         ("attributes.run_name = 'gamma'", {"gamma"}),
@@ -139,11 +151,21 @@ def test_default_order_is_start_time_desc(api: Api, seeded: Seeded) -> None:
 
 
 def test_order_by_metric_puts_runs_without_it_last(api: Api, seeded: Seeded) -> None:
-    assert _search(api, seeded, order_by=["metrics.acc DESC"]) == ["alpha", "gamma", "beta", "delta"]
+    assert _search(api, seeded, order_by=["metrics.acc DESC"]) == [
+        "alpha",
+        "gamma",
+        "beta",
+        "delta",
+    ]
     assert _search(api, seeded, order_by=["metrics.acc ASC"]) == ["beta", "gamma", "alpha", "delta"]
     assert _search(api, seeded, order_by=["metrics.acc"]) == ["beta", "gamma", "alpha", "delta"]
     # Missing loss (beta, delta) sorts last; they tie, so start_time DESC breaks the tie.
-    assert _search(api, seeded, order_by=["metrics.loss DESC"]) == ["gamma", "alpha", "delta", "beta"]
+    assert _search(api, seeded, order_by=["metrics.loss DESC"]) == [
+        "gamma",
+        "alpha",
+        "delta",
+        "beta",
+    ]
 
 
 def test_order_by_params_tags_and_attributes(api: Api, seeded: Seeded) -> None:
@@ -182,14 +204,18 @@ def test_search_across_experiments(api: Api, seeded: Seeded) -> None:
     other = api.create_experiment()
     extra = api.create_run(other, run_name="elsewhere")["info"]["run_id"]
     page = api.ok(
-        "POST", "/runs/search", {"experiment_ids": [seeded.experiment_id, other], "max_results": 100}
+        "POST",
+        "/runs/search",
+        {"experiment_ids": [seeded.experiment_id, other], "max_results": 100},
     )
     assert {r["info"]["run_id"] for r in page["runs"]} == {*seeded.ids.values(), extra}
 
 
 def test_search_results_are_full_runs(api: Api, seeded: Seeded) -> None:
     page = api.ok(
-        "POST", "/runs/search", {"experiment_ids": [seeded.experiment_id], "filter": "run_name = 'alpha'"}
+        "POST",
+        "/runs/search",
+        {"experiment_ids": [seeded.experiment_id], "filter": "run_name = 'alpha'"},
     )
     (run,) = page["runs"]
     assert {m["key"]: m["value"] for m in run["data"]["metrics"]} == {"acc": 0.9, "loss": 0.1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from functools import lru_cache
 
 from atrium.errors import InvalidParameterValue
 
@@ -37,8 +38,13 @@ def _bad_key(kind: str, key: str, reason: str) -> InvalidParameterValue:
     return InvalidParameterValue(f"Invalid {kind} name: '{key}'. {reason}")
 
 
+@lru_cache(maxsize=4096)
 def validate_key(kind: str, key: str | None) -> str:
-    """Check a metric/param/tag key against MLflow's name rule; return it unchanged."""
+    """Check a metric/param/tag key against MLflow's name rule; return it unchanged.
+
+    Cached: a batch repeats the same few keys hundreds of times, and only valid keys are
+    remembered (a failing call raises and caches nothing).
+    """
     if key is None or key == "":
         raise InvalidParameterValue(f"Missing value for required parameter 'key' of {kind}.")
     if len(key) > MAX_ENTITY_KEY_LENGTH:

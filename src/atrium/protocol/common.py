@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-
-
-def _float_from_wire(value: object) -> object:
-    # The client sends non-finite doubles as the strings "NaN", "Infinity", "-Infinity".
-    if isinstance(value, str):
-        text = value.strip()
-        special = {"nan": "nan", "infinity": "inf", "+infinity": "inf", "-infinity": "-inf"}
-        return float(special.get(text.lower(), text)) if text else value
-    return value
-
-
-WireFloat = Annotated[float, BeforeValidator(_float_from_wire)]
+# pydantic's own float parsing already accepts MLflow's "NaN", "Infinity" and "-Infinity".
+WireFloat = float
 
 
 class WireModel(BaseModel):

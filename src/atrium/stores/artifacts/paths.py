@@ -58,8 +58,9 @@ def _check_escapes(text: str) -> None:
 def safe_artifact_path(raw: str | None) -> str:
     """Validate and normalise a client-supplied artifact path; ``""`` means the root.
 
-    Leading/trailing slashes are stripped and repeated slashes collapsed. Anything that could
-    leave the root or mean something else on another OS raises ``InvalidParameterValue``.
+    A trailing slash is stripped and repeated slashes collapsed. An absolute path (leading
+    ``/``, at any level of percent-encoding), or anything else that could leave the root or mean
+    something else on another OS, raises ``InvalidParameterValue``, as MLflow's server does.
     """
     if not raw:
         return ""
@@ -67,6 +68,8 @@ def safe_artifact_path(raw: str | None) -> str:
         raise _invalid()
     layer = raw
     while True:  # each decoding that changes the text shortens it, so this terminates
+        if layer.startswith("/"):
+            raise _invalid()
         _check_segments(layer)
         if "%" not in layer:
             break

@@ -25,6 +25,14 @@ _ATTRIBUTES = {
 }
 
 
+_GET_BY_ID = in_workspace(sa.select(experiments), experiments, sa.bindparam("workspace")).where(
+    experiments.c.experiment_id == sa.bindparam("experiment_id")
+)
+_TAGS_OF = sa.select(experiment_tags).where(
+    experiment_tags.c.experiment_id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
 def lifecycle_condition(column: sa.ColumnElement[str], view_type: str) -> Condition:
     if view_type == "DELETED_ONLY":
         return column == "deleted"
@@ -72,7 +80,8 @@ class SqlExperimentRepository:
         key = _parse_id(experiment_id)
         if key is None:
             return None
-        found = self._select_many(workspace, experiments.c.experiment_id == key)
+        params = {"workspace": workspace, "experiment_id": key}
+        found = self._hydrate(self._conn.execute(_GET_BY_ID, params).all())
         return found[0] if found else None
 
     def get_by_name(self, workspace: str, name: str) -> Experiment | None:
@@ -181,9 +190,7 @@ class SqlExperimentRepository:
         if not rows:
             return []
         ids = [row.experiment_id for row in rows]
-        tag_rows = self._conn.execute(
-            sa.select(experiment_tags).where(experiment_tags.c.experiment_id.in_(ids))
-        ).all()
+        tag_rows = self._conn.execute(_TAGS_OF, {"ids": ids}).all()
         by_id: dict[int, list[KeyValue]] = {}
         for tag in tag_rows:
             by_id.setdefault(tag.experiment_id, []).append(KeyValue(tag.key, tag.value))

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from atrium.domain.entities import Metric, Page
 from atrium.stores.sql import paging
-from atrium.stores.sql.raw import fetch_tuples
+from atrium.stores.sql.raw import fetch_tuples, insert_many
 from atrium.stores.sql.run_hydration import metric_from_row
 from atrium.stores.sql.schema import latest_metrics, metrics, runs
 
@@ -21,6 +21,19 @@ def _sort_key(metric: Metric) -> tuple[int, int, float]:
     # MLflow's "latest": the greatest (step, timestamp, value); NaN ranks lowest.
     value = metric.value if not math.isnan(metric.value) else -math.inf
     return (metric.step, metric.timestamp, value)
+
+
+_ROW_COLUMNS = (
+    "run_id",
+    "key",
+    "value",
+    "is_nan",
+    "timestamp",
+    "step",
+    "model_id",
+    "dataset_name",
+    "dataset_digest",
+)
 
 
 def _row(run_pk: int, metric: Metric) -> dict[str, Any]:
@@ -64,7 +77,10 @@ def _latest_upsert(dialect: str) -> Any:
     )
 
 
-_INSERT_METRICS = metrics.insert()
+# Every column named, so the compiled INSERT takes exactly the keys ``_row`` produces.
+_INSERT_METRICS = (
+    metrics.insert().inline().values({name: sa.bindparam(name) for name in _ROW_COLUMNS})
+)
 _HISTORY = (
     sa.select(
         metrics.c.value, metrics.c.is_nan, metrics.c.timestamp, metrics.c.step, metrics.c.model_id
@@ -84,7 +100,7 @@ class SqlMetricRepository:
         """Append every metric to the history and raise each key's latest value if newer."""
         if not batch:
             return
-        self._conn.execute(_INSERT_METRICS, [_row(run_pk, m) for m in batch])
+        insert_many(self._conn, _INSERT_METRICS, [_row(run_pk, m) for m in batch])
         newest: dict[str, Metric] = {}
         for metric in batch:
             current = newest.get(metric.key)

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 
 
 @cache
-def _compiled(statement: sa.Select[Any], dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None]:
+def _compiled(
+    statement: sa.Select[Any] | sa.Insert, dialect: sa.Dialect
+) -> tuple[str, tuple[str, ...] | None]:
     compiled = statement.compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     return str(compiled), order
@@ -29,5 +31,18 @@ def fetch_tuples(
     try:
         cursor.execute(sql, arguments)
         return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def insert_many(
+    connection: sa.Connection, statement: sa.Insert, rows: list[dict[str, Any]]
+) -> None:
+    """``executemany`` of a plain INSERT without SQLAlchemy's per-row parameter processing."""
+    sql, order = _compiled(statement, connection.dialect)
+    arguments: Any = [tuple(row[name] for name in order) for row in rows] if order else rows
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, arguments)
     finally:
         cursor.close()

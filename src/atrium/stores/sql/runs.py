@@ -35,6 +35,7 @@ from atrium.stores.sql.scoping import in_workspace
 
 CONTEXT_TAG = "mlflow.data.context"
 
+_INSERT_RUN = runs.insert()
 # Built once: run lookups are on the path of every logging call.
 _FIND_RUN = in_workspace(sa.select(runs), runs, sa.bindparam("workspace")).where(
     runs.c.run_uuid == sa.bindparam("run_uuid")
@@ -48,20 +49,19 @@ class SqlRunRepository:
         self._conn = connection
 
     def create(self, workspace: str, info: RunInfo, run_tags: Sequence[KeyValue]) -> int:
-        result = self._conn.execute(
-            runs.insert().values(
-                run_uuid=info.run_id,
-                workspace=workspace,
-                experiment_id=int(info.experiment_id),
-                name=info.run_name,
-                user_id=info.user_id,
-                status=info.status,
-                start_time=info.start_time,
-                end_time=info.end_time,
-                artifact_uri=info.artifact_uri,
-                lifecycle_stage=info.lifecycle_stage,
-            )
-        )
+        row = {
+            "run_uuid": info.run_id,
+            "workspace": workspace,
+            "experiment_id": int(info.experiment_id),
+            "name": info.run_name,
+            "user_id": info.user_id,
+            "status": info.status,
+            "start_time": info.start_time,
+            "end_time": info.end_time,
+            "artifact_uri": info.artifact_uri,
+            "lifecycle_stage": info.lifecycle_stage,
+        }
+        result = self._conn.execute(_INSERT_RUN, row)
         pk = inserted_id(result)
         self.set_tags(pk, run_tags)
         return pk
