@@ -172,6 +172,52 @@ def test_numbers_as_strings_are_accepted(api: Api, run_id: str) -> None:
     assert (metric["value"], metric["timestamp"], metric["step"]) == (2.5, 12, 3)
 
 
+BEYOND_INT64 = str(2**70)
+
+
+@pytest.mark.parametrize("field", ["start_step", "end_step"])
+def test_bulk_interval_steps_beyond_int64_are_400(api: Api, run_id: str, field: str) -> None:
+    api.ok("POST", "/runs/log-metric", {"run_id": run_id, "key": "m", "value": 1, "timestamp": 1})
+    for value in (BEYOND_INT64, f"-{BEYOND_INT64}"):
+        api.error(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "GET",
+            f"{METRICS}/get-history-bulk-interval",
+            run_ids=run_id,
+            metric_key="m",
+            **{field: value},
+        )
+
+
+@pytest.mark.parametrize("path", ["/runs/search", "/logged-models/search"])
+def test_experiment_ids_beyond_int64_are_400(api: Api, path: str) -> None:
+    api.error(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        "POST",
+        API + path,
+        {"experiment_ids": [BEYOND_INT64]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/runs/create", {"start_time": 2**70}),
+        ("/runs/log-metric", {"key": "m", "value": 1, "timestamp": 1, "step": 2**70}),
+        ("/runs/log-metric", {"key": "m", "value": 1, "timestamp": 2**70}),
+        ("/runs/update", {"end_time": 2**70}),
+    ],
+)
+def test_integers_beyond_int64_in_bodies_are_400(
+    api: Api, experiment_id: str, run_id: str, path: str, body: dict[str, Any]
+) -> None:
+    target = {"experiment_id": experiment_id} if path == "/runs/create" else {"run_id": run_id}
+    api.error(400, "INVALID_PARAMETER_VALUE", "POST", path, {**target, **body})
+    _untouched(api, run_id)
+
+
 # --- malformed requests ---------------------------------------------------------------------
 
 

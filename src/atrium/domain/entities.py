@@ -119,3 +119,42 @@ class LoggedModel:
 class Page(Generic[T]):
     items: list[T]
     next_page_token: str | None = None
+
+
+STAGES = ("None", "Staging", "Production", "Archived")
+VERSION_READY = "READY"
+VERSION_PENDING = "PENDING_REGISTRATION"
+VERSION_FAILED = "FAILED_REGISTRATION"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    name: str
+    version: int
+    creation_timestamp: int
+    last_updated_timestamp: int
+    current_stage: str
+    source: str
+    status: str
+    user_id: str | None = None
+    description: str | None = None
+    run_id: str | None = None
+    run_link: str | None = None
+    model_id: str | None = None
+    status_message: str | None = None
+    storage_location: str | None = None
+    tags: tuple[KeyValue, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredModel:
+    name: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str | None = None
+    user_id: str | None = None
+    deployment_job_id: str | None = None
+    tags: tuple[KeyValue, ...] = ()
+    aliases: tuple[tuple[str, int], ...] = ()
+    latest_versions: tuple[ModelVersion, ...] = ()

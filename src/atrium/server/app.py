@@ -11,7 +11,14 @@ from fastapi import FastAPI
 from atrium import __version__
 from atrium.server.dispatch import ExactPathDispatcher
 from atrium.server.errors import install_error_handlers
-from atrium.server.routers import experiments, logged_models, metrics, runs
+from atrium.server.routers import (
+    experiments,
+    logged_models,
+    metrics,
+    model_versions,
+    registered_models,
+    runs,
+)
 from atrium.server.routers.artifacts import mount_artifacts
 from atrium.server.routers.meta import mount_meta
 from atrium.server.routing import Endpoint, publish_components
@@ -19,6 +26,7 @@ from atrium.server.settings import Settings
 from atrium.server.state import AppState
 from atrium.services.experiments import ensure_default_experiment
 from atrium.services.locations import ArtifactLocations
+from atrium.services.model_sources import RegistryStorage
 from atrium.stores.artifacts import LocalArtifactStore
 from atrium.stores.sql import migrate
 from atrium.stores.sql.database import Database
@@ -27,7 +35,14 @@ from atrium.stores.sql.unit_of_work import SqlUnitOfWork
 _log = logging.getLogger("atrium.server")
 
 TRACKING_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
-_ROUTERS = (experiments.router, runs.router, metrics.router, logged_models.router)
+_ROUTERS = (
+    experiments.router,
+    runs.router,
+    metrics.router,
+    logged_models.router,
+    registered_models.router,
+    model_versions.router,
+)
 
 
 def open_database(settings: Settings) -> Database:
@@ -42,13 +57,20 @@ def open_database(settings: Settings) -> Database:
 
 
 def build_state(settings: Settings, database: Database) -> AppState:
-    artifacts = None
-    if settings.serve_artifacts:
-        artifacts = LocalArtifactStore(Path(settings.artifacts_destination))
+    store = LocalArtifactStore(Path(settings.artifacts_destination))
+    registry = RegistryStorage(
+        store=store, local_root=str(store.root), proxied=settings.serve_artifacts
+    )
     locations = ArtifactLocations(settings.resolved_artifact_root())
     uow = SqlUnitOfWork(database)
     ensure_default_experiment(uow, locations)
-    return AppState(settings=settings, uow=uow, locations=locations, artifacts=artifacts)
+    return AppState(
+        settings=settings,
+        uow=uow,
+        locations=locations,
+        artifacts=store if settings.serve_artifacts else None,
+        registry=registry,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

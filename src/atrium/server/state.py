@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from atrium.server.settings import Settings
 from atrium.services.locations import ArtifactLocations
+from atrium.services.model_sources import RegistryStorage
 from atrium.stores.artifacts import ArtifactStore
 from atrium.stores.base import UnitOfWork
 
@@ -15,4 +16,5 @@ class AppState:
     settings: Settings
     uow: UnitOfWork
     locations: ArtifactLocations
-    artifacts: ArtifactStore | None
+    artifacts: ArtifactStore | None  # the proxy's store; None with --no-serve-artifacts
+    registry: RegistryStorage

@@ -12,6 +12,8 @@ from atrium.domain.entities import (
     KeyValue,
     LoggedModel,
     Metric,
+    ModelVersion,
+    RegisteredModel,
     Run,
     RunInfo,
 )
@@ -140,4 +142,39 @@ def page(items_key: str, items: list[dict[str, Any]], token: str | None) -> dict
     wire: dict[str, Any] = {items_key: items}
     if token:
         wire["next_page_token"] = token
+    return wire
+
+
+def model_version(v: ModelVersion) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "name": v.name,
+        "version": str(v.version),
+        "creation_timestamp": v.creation_timestamp,
+        "last_updated_timestamp": v.last_updated_timestamp,
+        "current_stage": v.current_stage,
+        "source": v.source,
+        "status": v.status,
+        "tags": key_values(v.tags),
+        "aliases": list(v.aliases),
+    }
+    for field in ("user_id", "description", "run_id", "run_link", "model_id", "status_message"):
+        value = getattr(v, field)
+        if value:
+            wire[field] = value
+    return wire
+
+
+def registered_model(m: RegisteredModel) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "name": m.name,
+        "creation_timestamp": m.creation_timestamp,
+        "last_updated_timestamp": m.last_updated_timestamp,
+        "latest_versions": [model_version(v) for v in m.latest_versions],
+        "tags": key_values(m.tags),
+        "aliases": [{"alias": alias, "version": str(version)} for alias, version in m.aliases],
+    }
+    for field in ("description", "user_id", "deployment_job_id"):
+        value = getattr(m, field)
+        if value:
+            wire[field] = value
     return wire

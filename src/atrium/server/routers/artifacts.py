@@ -12,9 +12,10 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from atrium.errors import AtriumError, NotImplementedFeature
+from atrium.errors import AtriumError, InvalidParameterValue, NotImplementedFeature
 from atrium.server.responses import json_response
 from atrium.server.state import AppState
+from atrium.services.model_sources import REGISTRY_PREFIX
 from atrium.stores.artifacts import ArtifactEntry, ArtifactStore, safe_artifact_path
 
 PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
@@ -25,6 +26,17 @@ def _entry(entry: ArtifactEntry) -> dict[str, Any]:
     if entry.file_size is not None:
         wire["file_size"] = entry.file_size
     return wire
+
+
+def _writable_key(raw: str) -> str:
+    """A key clients may write or delete: never inside registry-owned version copies."""
+    key = safe_artifact_path(raw)
+    if key == REGISTRY_PREFIX or key.startswith(REGISTRY_PREFIX + "/"):
+        raise InvalidParameterValue(
+            f"Invalid path: '{REGISTRY_PREFIX}/' holds registered model versions, which are "
+            "immutable"
+        )
+    return key
 
 
 class ArtifactEndpoints:
@@ -45,7 +57,7 @@ class ArtifactEndpoints:
 
     async def upload(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = safe_artifact_path(request.path_params["artifact_path"])
+        key = _writable_key(request.path_params["artifact_path"])
         await store.write(key, request.stream())
         return json_response({})
 
@@ -60,7 +72,7 @@ class ArtifactEndpoints:
 
     async def delete(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = safe_artifact_path(request.path_params["artifact_path"])
+        key = _writable_key(request.path_params["artifact_path"])
         await run_in_threadpool(store.delete, key)
         return json_response({})
 

@@ -235,3 +235,84 @@ sa.Index(
     sqlite_where=metrics.c.model_id.is_not(None),
     postgresql_where=metrics.c.model_id.is_not(None),
 )
+
+# --- Model registry -------------------------------------------------------------------------
+
+registered_models = sa.Table(
+    "registered_models",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _workspace(),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("creation_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("user_id", sa.String(256), nullable=True),
+    sa.Column("deployment_job_id", sa.String(256), nullable=True),
+    # Highest version number ever issued: numbers are never reused after a delete.
+    sa.Column("last_version", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("workspace", "name"),
+)
+
+
+def _registered_model_ref(primary_key: bool = True) -> sa.Column[int]:
+    return sa.Column(
+        "model_pk",
+        BigId,
+        sa.ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
+registered_model_tags = sa.Table(
+    "registered_model_tags",
+    metadata,
+    _registered_model_ref(),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _registered_model_ref(primary_key=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("creation_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=True),
+    sa.Column("current_stage", sa.String(20), nullable=False, server_default="None"),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("source", sa.String(4096), nullable=False),
+    # The registry-owned copy of the source's files that downloads are served from.
+    sa.Column("storage_location", sa.String(4096), nullable=True),
+    sa.Column("run_id", sa.String(32), nullable=True),
+    sa.Column("run_link", sa.String(4096), nullable=True),
+    sa.Column("model_id", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_message", sa.Text, nullable=True),
+    sa.UniqueConstraint("model_pk", "version"),
+    sa.Index(None, "run_id"),
+)
+
+model_version_tags = sa.Table(
+    "model_version_tags",
+    metadata,
+    sa.Column(
+        "version_pk",
+        BigId,
+        sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+registered_model_aliases = sa.Table(
+    "registered_model_aliases",
+    metadata,
+    _registered_model_ref(),
+    sa.Column("alias", sa.String(255), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)

@@ -11,6 +11,8 @@ from atrium.stores.sql.database import Database
 from atrium.stores.sql.experiments import SqlExperimentRepository
 from atrium.stores.sql.logged_models import SqlLoggedModelRepository
 from atrium.stores.sql.metrics import SqlMetricRepository
+from atrium.stores.sql.model_versions import SqlModelVersionRepository
+from atrium.stores.sql.registered_models import SqlRegisteredModelRepository
 from atrium.stores.sql.runs import SqlRunRepository
 
 
@@ -23,6 +25,8 @@ class SqlRepositories:
         self.runs = SqlRunRepository(connection)
         self.metrics = SqlMetricRepository(connection)
         self.logged_models = SqlLoggedModelRepository(connection)
+        self.registered_models = SqlRegisteredModelRepository(connection)
+        self.model_versions = SqlModelVersionRepository(connection)
 
 
 class SqlUnitOfWork:
