@@ -72,6 +72,16 @@ def test_history_keeps_duplicate_points_per_step(api: Api, run_id: str) -> None:
     assert sorted(m["value"] for m in page["metrics"]) == [1.0, 2.0, 3.0]
 
 
+def test_identical_points_are_stored_once(api: Api, run_id: str) -> None:
+    """MLflow's SQL store keys points on (key, timestamp, step, value): exact repeats collapse."""
+    for key, value in (("m", 1.5), ("n", "NaN")):
+        point = {"key": key, "value": value, "timestamp": 1, "step": 0}
+        api.ok("POST", "/runs/log-batch", {"run_id": run_id, "metrics": [point, point]})
+        api.ok("POST", "/runs/log-metric", {"run_id": run_id, **point})
+        (page,) = _pages(api, run_id, key, None)
+        assert [m["value"] for m in page["metrics"]] == [value], key
+
+
 def test_history_exact_multiple_of_page_size_ends_without_token(api: Api, run_id: str) -> None:
     _log_points(api, run_id, "m", list(range(20)))
     pages = _pages(api, run_id, "m", 10)

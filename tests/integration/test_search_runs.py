@@ -168,6 +168,35 @@ def test_order_by_metric_puts_runs_without_it_last(api: Api, seeded: Seeded) -> 
     ]
 
 
+def test_order_by_metric_puts_nan_after_numbers_and_missing_last(
+    api: Api, experiment_id: str
+) -> None:
+    """MLflow's SQL store sorts on (is-NaN -> 1, missing -> 2, else 0) first, in both directions."""
+    names = {}
+    for name, start, value in (
+        ("one", 4000, 1.0),
+        ("nan", 1000, "NaN"),
+        ("three", 2000, 3.0),
+        ("none", 3000, None),
+    ):
+        run_id = api.create_run(experiment_id, run_name=name, start_time=start)["info"]["run_id"]
+        names[run_id] = name
+        if value is not None:
+            api.ok(
+                "POST",
+                "/runs/log-metric",
+                {"run_id": run_id, "key": "score", "value": value, "timestamp": 1},
+            )
+
+    def ordered(direction: str) -> list[str]:
+        body = {"experiment_ids": [experiment_id], "order_by": [f"metrics.score {direction}"]}
+        page = api.ok("POST", "/runs/search", body)
+        return [names[r["info"]["run_id"]] for r in page["runs"]]
+
+    assert ordered("DESC") == ["three", "one", "nan", "none"]
+    assert ordered("ASC") == ["one", "three", "nan", "none"]
+
+
 def test_order_by_params_tags_and_attributes(api: Api, seeded: Seeded) -> None:
     assert _search(api, seeded, order_by=["params.opt ASC"]) == ["alpha", "beta", "delta", "gamma"]
     assert _search(api, seeded, order_by=["params.lr DESC"]) == ["gamma", "alpha", "beta", "delta"]
@@ -303,6 +332,7 @@ def test_max_results_bounds(api: Api, experiment_id: str) -> None:
         {"filter": "metrics.acc > 0.5 AND"},
         {"order_by": ["metrics.acc SIDEWAYS"]},
         {"order_by": ["attributes.nonsense"]},
+        {"order_by": ["metrics.acc", "metrics.acc DESC"]},
         {"run_view_type": "SOMETIMES"},
         {"page_token": "%%%not-a-token"},
         {"experiment_ids": ["not-a-number"]},

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Every integer on the wire is a proto int64; larger values are a client error, not a 500.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 # pydantic's own float parsing already accepts MLflow's "NaN", "Infinity" and "-Infinity".
 WireFloat = float
@@ -20,5 +25,5 @@ class WireKeyValue(WireModel):
 
 
 class WirePage(WireModel):
-    max_results: int | None = None
+    max_results: Int64 | None = None
     page_token: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atrium.protocol.common import WirePage
+from atrium.protocol.common import Int64, WirePage
 from atrium.protocol.runs import RunRef
 
 
@@ -13,5 +13,5 @@ class GetMetricHistory(RunRef, WirePage):
 class GetMetricHistoryBulkInterval(WirePage):
     run_ids: list[str] = []
     metric_key: str | None = None
-    start_step: int | None = None
-    end_step: int | None = None
+    start_step: Int64 | None = None
+    end_step: Int64 | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from atrium.protocol.common import WireFloat, WireKeyValue, WireModel, WirePage
+from atrium.protocol.common import Int64, WireFloat, WireKeyValue, WireModel, WirePage
 
 RunStatus = Literal["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"]
 
@@ -26,13 +26,13 @@ class CreateRun(WireModel):
     experiment_id: str | None = None
     user_id: str | None = None
     run_name: str | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
     tags: list[WireKeyValue] = []
 
 
 class UpdateRun(RunRef):
     status: RunStatus | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     run_name: str | None = None
 
 
@@ -46,8 +46,8 @@ class SearchRuns(WirePage):
 class WireMetric(WireModel):
     key: str | None = None
     value: WireFloat | None = None
-    timestamp: int | None = None
-    step: int | None = None
+    timestamp: Int64 | None = None
+    step: Int64 | None = None
     model_id: str | None = None
     dataset_name: str | None = None
     dataset_digest: str | None = None
@@ -93,7 +93,7 @@ class WireDatasetInput(WireModel):
 
 class WireModelRef(WireModel):
     model_id: str | None = None
-    step: int | None = None
+    step: Int64 | None = None
 
 
 class LogInputs(RunRef):

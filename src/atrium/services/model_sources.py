@@ -9,6 +9,7 @@ been attacked.
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -39,7 +40,9 @@ class RegistryStorage:
 
     @staticmethod
     def version_key(model_pk: int, version: int) -> str:
-        return f"{REGISTRY_PREFIX}/{model_pk}/{version}"
+        """A fresh key per registration; a random part because database ids can be reused
+        after a delete (SQLite), and a version's files must never be mixed with others'."""
+        return f"{REGISTRY_PREFIX}/{model_pk}/{version}-{uuid.uuid4().hex[:12]}"
 
 
 def _refuse(source: str, why: str) -> InvalidParameterValue:

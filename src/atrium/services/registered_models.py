@@ -17,7 +17,10 @@ DEFAULT_MODELS_PER_PAGE = 100
 
 
 def require_model(repos: Repositories, ctx: RequestContext, name: str | None) -> int:
-    pk = repos.registered_models.find_pk(ctx.workspace, rules.validate_model_name(name))
+    """The model's key; a name that breaks the naming rule simply names no model (404)."""
+    if not name:
+        raise InvalidParameterValue("Missing value for required parameter 'name'.")
+    pk = repos.registered_models.find_pk(ctx.workspace, name)
     if pk is None:
         raise ResourceDoesNotExist(f"Registered Model with name={name} not found")
     return pk

@@ -77,6 +77,8 @@ def _driver_errors_translated() -> Iterator[None]:
     """A value the database cannot hold is the client's mistake (400), never a 500."""
     try:
         yield
+    except OverflowError as exc:
+        raise InvalidParameterValue(f"Invalid value: {exc}") from exc
     except (DataError, psycopg.DataError) as exc:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise InvalidParameterValue(f"Invalid value: {detail}") from exc

@@ -36,6 +36,11 @@ _ROW_COLUMNS = (
 )
 
 
+def _point_key(metric: Metric) -> tuple[str, int, int, float | str]:
+    value: float | str = "nan" if math.isnan(metric.value) else metric.value
+    return (metric.key, metric.step, metric.timestamp, value)
+
+
 def _row(run_pk: int, metric: Metric) -> dict[str, Any]:
     is_nan = math.isnan(metric.value)
     return {
@@ -78,9 +83,19 @@ def _latest_upsert(dialect: str) -> Any:
 
 
 # Every column named, so the compiled INSERT takes exactly the keys ``_row`` produces.
-_INSERT_METRICS = (
-    metrics.insert().inline().values({name: sa.bindparam(name) for name in _ROW_COLUMNS})
-)
+
+
+@cache
+def _insert_points(dialect: str) -> Any:
+    """INSERT of history points that skips exact repeats.
+
+    Every column is named, so the compiled statement takes exactly the keys ``_row`` produces.
+    """
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(metrics)
+    values = insert.inline().values({name: sa.bindparam(name) for name in _ROW_COLUMNS})
+    return values.on_conflict_do_nothing()
+
+
 _HISTORY = (
     sa.select(
         metrics.c.value, metrics.c.is_nan, metrics.c.timestamp, metrics.c.step, metrics.c.model_id
@@ -100,7 +115,8 @@ class SqlMetricRepository:
         """Append every metric to the history and raise each key's latest value if newer."""
         if not batch:
             return
-        insert_many(self._conn, _INSERT_METRICS, [_row(run_pk, m) for m in batch])
+        rows = list({_point_key(m): _row(run_pk, m) for m in batch}.values())
+        insert_many(self._conn, _insert_points(self._conn.dialect.name), rows)
         newest: dict[str, Metric] = {}
         for metric in batch:
             current = newest.get(metric.key)

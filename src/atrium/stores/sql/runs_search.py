@@ -89,10 +89,12 @@ def _ordering(
         statement = statement.outerjoin(
             alias, sa.and_(alias.c.run_id == runs.c.id, alias.c.key == key.key)
         )
-        value: sa.ColumnElement[Any] = alias.c.value
         if key.entity == "metric":
-            value = sa.case((alias.c.is_nan, None), else_=alias.c.value)
-        clauses += nulls_last(value, key.ascending)
+            # Numbers first, then NaN, then runs without the metric, in either direction.
+            rank = sa.case((alias.c.value.is_(None), 2), (alias.c.is_nan, 1), else_=0)
+            clauses += [rank.asc(), alias.c.value.asc() if key.ascending else alias.c.value.desc()]
+        else:
+            clauses += nulls_last(alias.c.value, key.ascending)
     if not any(k.entity == "attribute" and k.key == "start_time" for k in order_by):
         clauses.append(runs.c.start_time.desc())
     clauses.append(runs.c.run_uuid.asc())

@@ -102,7 +102,9 @@ metrics = sa.Table(
     sa.Column("model_id", sa.String(64), nullable=True),
     sa.Column("dataset_name", sa.String(500), nullable=True),
     sa.Column("dataset_digest", sa.String(36), nullable=True),
-    sa.Index(None, "run_id", "key", "step", "timestamp"),
+    # MLflow keeps a point once: logging the identical (key, step, timestamp, value) again is a
+    # no-op. The index also serves history reads in (step, timestamp) order.
+    sa.Index(None, "run_id", "key", "step", "timestamp", "value", "is_nan", unique=True),
 )
 
 latest_metrics = sa.Table(

@@ -215,9 +215,9 @@ def upgrade() -> None:
             postgresql_where=sa.text("model_id IS NOT NULL"),
         )
         batch_op.create_index(
-            batch_op.f("ix_metrics_run_id_key_step_timestamp"),
-            ["run_id", "key", "step", "timestamp"],
-            unique=False,
+            batch_op.f("ix_metrics_run_id_key_step_timestamp_value_is_nan"),
+            ["run_id", "key", "step", "timestamp", "value", "is_nan"],
+            unique=True,
         )
 
     op.create_table(
@@ -288,7 +288,7 @@ def downgrade() -> None:
 
     op.drop_table("params")
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_metrics_run_id_key_step_timestamp"))
+        batch_op.drop_index(batch_op.f("ix_metrics_run_id_key_step_timestamp_value_is_nan"))
         batch_op.drop_index(
             "ix_metrics_model_id",
             sqlite_where=sa.text("model_id IS NOT NULL"),
