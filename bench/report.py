@@ -58,10 +58,17 @@ METRICS: list[Metric] = [
     Metric("MEM", "Peak RSS of server process tree", "MB", "memory", 0.2),
     Metric("MEMcore", "Peak RSS without MLflow job-runner/huey procs", "MB", "memory", None),
 ]
+METRIC: dict[str, Metric] = {m.key: m for m in METRICS}
 METRICS_OF: dict[str, list[str]] = {
     "W1": ["W1"], "W2": ["W2"], "W3": ["W3"], "W4": ["W4"], "W5": ["W5"],
     "W6": ["W6", "W6p99"], "W8": ["W8up", "W8down"],
 }  # fmt: skip
+
+
+def worse_by(metric: Metric, a: float, b: float) -> float:
+    """How many times figure `a` is worse than figure `b` (< 1: `a` is better)."""
+    num, den = (b, a) if metric.higher_is_better else (a, b)
+    return num / den if den > 0 else float("inf")
 
 
 def fmt(value: float | None) -> str:

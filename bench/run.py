@@ -17,9 +17,10 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from report import METRICS_OF, Results, detail_table, ratio_table
+from report import METRIC, METRICS_OF, Results, detail_table, ratio_table, worse_by
 from seeded import SEEDED, WORKLOADS, seed
 from servers import (
     BENCH_DIR,
@@ -36,6 +37,7 @@ from workloads import Ctx, Result, warm_up
 ATRIUM = ServerConfig("atrium (1 worker)", "atrium", 1)
 MLFLOW_1 = ServerConfig("mlflow (1 worker)", "mlflow", 1)
 MLFLOW_DEFAULT = ServerConfig("mlflow (default: 4 workers)", "mlflow", None)
+PRUNE_FACTOR = 1.5
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-mlflow", action="store_true", help="benchmark Atrium only")
     p.add_argument("--mlflow-only", action="store_true", help="benchmark MLflow only (debug)")
     p.add_argument("--scale", type=float, default=1.0, help="multiply every workload's counts")
+    p.add_argument("--no-prune", action="store_true",
+                   help="run every workload on both MLflow configurations in every repetition "
+                   f"(default: drop the one >= {PRUNE_FACTOR}x worse after rep 1)")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the temporary server directories")
     p.add_argument("--client", choices=["httpclient", "httpx"], default="httpclient",
                    help="HTTP client implementation (same one for both servers)")  # fmt: skip
@@ -82,6 +87,7 @@ class Bench:
         self.notes: list[str] = []
         self.seed_dirs: dict[str, Path] = {}
         self.seed_ids: dict[str, dict[str, str]] = {}
+        self.pruned: set[tuple[str, str]] = set()  # (config name, workload) skipped after rep 1
 
     def log(self, msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -171,16 +177,18 @@ class Bench:
                 base = self.tmp / f"rep{rep}" / config.name.split()[0] / str(config.workers)
                 peaks: list[tuple[float, float]] = []
                 what = f"rep {rep}"
-                if plain:
+                mine = [w for w in plain if (config.name, w) not in self.pruned]
+                if mine:
                     peak = self.with_server(
                         config, base / "fresh", None, what,
-                        lambda s, r=rep: self.run_set(s, plain, r, False),
+                        partial(self.run_set, names=mine, rep=rep, seeded=False),
                     )  # fmt: skip
                     peaks += [peak] if peak else []
-                if seeded and config.kind in self.seed_dirs:
+                mine = [w for w in seeded if (config.name, w) not in self.pruned]
+                if mine and config.kind in self.seed_dirs:
                     peak = self.with_server(
                         config, base / "seeded", self.seed_dirs[config.kind], what,
-                        lambda s, r=rep: self.run_set(s, seeded, r, True),
+                        partial(self.run_set, names=mine, rep=rep, seeded=True),
                     )  # fmt: skip
                     peaks += [peak] if peak else []
                 if peaks:
@@ -191,6 +199,33 @@ class Bench:
                              f"(without job-runner/huey processes: {core:.1f} MB)")  # fmt: skip
                 if not self.args.keep:
                     shutil.rmtree(base, ignore_errors=True)
+            if rep == 1:
+                self.prune_after_first_rep()
+
+    def prune_after_first_rep(self) -> None:
+        """Drop a workload from one MLflow configuration's later repetitions when its first
+        repetition was >= PRUNE_FACTOR worse than the other MLflow configuration on every figure
+        of that workload: it cannot supply the kept ("better") figure, and MLflow is slow, so this
+        keeps a full run within budget. The kept configuration still runs every repetition.
+        """
+        mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
+        if len(mlflow) != 2 or self.args.no_prune:
+            return
+        for name, other in ((mlflow[0], mlflow[1]), (mlflow[1], mlflow[0])):
+            for w in self.args.workloads:
+                mine, theirs = self.results[name], self.results[other]
+                keys = METRICS_OF[w]
+                if (other, w) in self.pruned or not all(
+                    mine.get(k) and theirs.get(k) for k in keys
+                ):
+                    continue
+                factors = [worse_by(METRIC[k], mine[k][0], theirs[k][0]) for k in keys]
+                if min(factors) >= PRUNE_FACTOR:
+                    self.pruned.add((name, w))
+                    msg = (f"{w} skipped on {name} after rep 1: >= {min(factors):.1f}x worse "
+                           f"than {other} on every figure")  # fmt: skip
+                    self.notes.append(msg)
+                    self.log(msg)
 
     def report(self, elapsed: float) -> str:
         keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM", "MEMcore"]

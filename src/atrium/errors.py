@@ -11,6 +11,8 @@ class AtriumError(Exception):
     """Base of every error Atrium raises on purpose."""
 
     error_code: str = "INTERNAL_ERROR"
+    # Set only where Atrium deliberately answers with another status than MLflow's table.
+    http_status: int | None = None
 
     def __init__(self, message: str, error_code: str | None = None) -> None:
         super().__init__(message)
@@ -64,6 +66,15 @@ class InvalidState(AtriumError):
     """The server's own state forbids the operation (HTTP 500, as MLflow answers)."""
 
     error_code = "INVALID_STATE"
+
+
+class ConflictingState(InvalidState):
+    """INVALID_STATE the caller can resolve, such as a workspace that still owns resources.
+
+    MLflow answers 500, which its client retries for minutes; 409 is not retried.
+    """
+
+    http_status = 409
 
 
 class NotImplementedFeature(AtriumError):

@@ -21,6 +21,8 @@ _ENV_NAMES = {
     "host": "ATRIUM_HOST",
     "port": "ATRIUM_PORT",
     "workers": "ATRIUM_WORKERS",
+    "enable_workspaces": "ATRIUM_ENABLE_WORKSPACES",
+    "workspace_store_uri": "ATRIUM_WORKSPACE_STORE_URI",
 }
 _DEFAULTS = Settings.model_construct()
 
@@ -35,11 +37,15 @@ def _fail(message: str) -> None:
 
 
 def _check_backend(settings: Settings) -> None:
-    """Open and migrate the database once, before any worker binds the port."""
-    from atrium.server.app import open_database
+    """Open and migrate the database, and run the start-up checks, before binding the port."""
+    from atrium.server.app import build_state, open_database
 
     try:
-        open_database(settings).dispose()
+        database = open_database(settings)
+        try:
+            build_state(settings, database)
+        finally:
+            database.dispose()
     except AtriumError as exc:
         _fail(exc.message)
     except Exception as exc:
@@ -87,6 +93,16 @@ def _check_backend(settings: Settings) -> None:
     show_default=True,
     type=click.IntRange(1, 64),
 )
+@click.option(
+    "--enable-workspaces/--disable-workspaces",
+    default=None,
+    help="Multi-tenant workspaces (default: ATRIUM_ENABLE_WORKSPACES or MLFLOW_ENABLE_WORKSPACES).",
+)
+@click.option(
+    "--workspace-store-uri",
+    default=None,
+    help="Workspace provider URI (default: the backend store). Env: ATRIUM_WORKSPACE_STORE_URI.",
+)
 def server(
     backend_store_uri: str,
     default_artifact_root: str | None,
@@ -95,10 +111,17 @@ def server(
     host: str,
     port: int,
     workers: int,
+    enable_workspaces: bool | None,
+    workspace_store_uri: str | None,
 ) -> None:
     """Run the tracking server."""
     import uvicorn
 
+    overrides: dict[str, object] = {}
+    if enable_workspaces is not None:
+        overrides["enable_workspaces"] = enable_workspaces
+    if workspace_store_uri is not None:
+        overrides["workspace_store_uri"] = workspace_store_uri
     settings = Settings(
         backend_store_uri=backend_store_uri,
         default_artifact_root=default_artifact_root,
@@ -107,7 +130,14 @@ def server(
         host=host,
         port=port,
         workers=workers,
+        **overrides,  # type: ignore[arg-type]
     )
+    if settings.workspace_store_uri and not settings.enable_workspaces:
+        click.echo(
+            "Ignoring --workspace-store-uri because workspaces are not enabled. "
+            "Use --enable-workspaces to activate workspace mode.",
+            err=True,
+        )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     _check_backend(settings)
@@ -119,6 +149,7 @@ def server(
     log = logging.getLogger("atrium.server")
     log.info("backend store: %s", settings.backend_store_uri)
     log.info("artifact root for new experiments: %s", settings.resolved_artifact_root())
+    log.info("workspaces: %s", "enabled" if settings.enable_workspaces else "disabled")
     if settings.serve_artifacts:
         log.info("proxied artifacts stored in: %s", os.path.abspath(settings.artifacts_destination))
     # uvicorn shuts down gracefully, then re-raises SIGTERM to the previous handler: make that

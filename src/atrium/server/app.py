@@ -18,15 +18,23 @@ from atrium.server.routers import (
     model_versions,
     registered_models,
     runs,
+    workspaces,
 )
 from atrium.server.routers.artifacts import mount_artifacts
 from atrium.server.routers.meta import mount_meta
 from atrium.server.routing import Endpoint, publish_components
 from atrium.server.settings import Settings
 from atrium.server.state import AppState
+from atrium.server.workspace_context import WorkspaceContextMiddleware
+from atrium.server.workspace_setup import (
+    build_directory,
+    check_client_variable,
+    check_single_tenant,
+)
 from atrium.services.experiments import ensure_default_experiment
 from atrium.services.locations import ArtifactLocations
 from atrium.services.model_sources import RegistryStorage
+from atrium.services.workspaces import WorkspaceDirectory
 from atrium.stores.artifacts import LocalArtifactStore
 from atrium.stores.sql import migrate
 from atrium.stores.sql.database import Database
@@ -56,12 +64,30 @@ def open_database(settings: Settings) -> Database:
     return database
 
 
+def _workspace_directory(settings: Settings, database: Database) -> WorkspaceDirectory | None:
+    """Validate the workspace mode the server starts in; the directory when it is on."""
+    check_client_variable(settings)
+    if not settings.enable_workspaces:
+        check_single_tenant(database)
+        return None
+    return build_directory(settings, database)
+
+
 def build_state(settings: Settings, database: Database) -> AppState:
+    directory = _workspace_directory(settings, database)
+    enabled = directory is not None
     store = LocalArtifactStore(Path(settings.artifacts_destination))
     registry = RegistryStorage(
-        store=store, local_root=str(store.root), proxied=settings.serve_artifacts
+        store=store,
+        local_root=str(store.root),
+        proxied=settings.serve_artifacts,
+        workspaces_enabled=enabled,
     )
-    locations = ArtifactLocations(settings.resolved_artifact_root())
+    locations = ArtifactLocations(
+        settings.resolved_artifact_root(),
+        workspaces_enabled=enabled,
+        workspace_root=directory.artifact_root if directory else _no_root,
+    )
     uow = SqlUnitOfWork(database)
     ensure_default_experiment(uow, locations)
     return AppState(
@@ -70,7 +96,12 @@ def build_state(settings: Settings, database: Database) -> AppState:
         locations=locations,
         artifacts=store if settings.serve_artifacts else None,
         registry=registry,
+        workspaces=directory,
     )
+
+
+def _no_root(_workspace: str) -> str | None:
+    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in _ROUTERS:
         router.mount(app, state, TRACKING_PREFIXES, fast_paths, components)
     publish_components(app, components)
+    workspaces.router.mount(app, state, workspaces.PREFIXES, fast_paths, components)
     mount_artifacts(app, state)
     app.add_middleware(ExactPathDispatcher, table=fast_paths)
+    # Added last, so it runs first: every route sees the resolved workspace.
+    app.add_middleware(WorkspaceContextMiddleware, directory=state.workspaces)
     return app

@@ -42,7 +42,8 @@ def status_for(error_code: str) -> int:
 
 
 def error_response(error: AtriumError) -> Response:
-    return json_response(error.to_json(), status_code=status_for(error.error_code))
+    status = error.http_status or status_for(error.error_code)
+    return json_response(error.to_json(), status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

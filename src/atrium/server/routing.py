@@ -33,6 +33,7 @@ class Call:
     ctx: RequestContext
     state: AppState
     path: dict[str, str]
+    query: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
         path = dict(request.path_params)
         if any("\x00" in value for value in path.values()):
             raise InvalidParameterValue(_NUL_REFUSED)
-        call = Call(ctx, state, path)
+        call = Call(ctx, state, path, dict(request.query_params))
         result = await run_in_threadpool(route.handler, parsed, call)
         return result if isinstance(result, Response) else json_response(result)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path("atrium-data")
@@ -12,7 +13,7 @@ DATA_DIR = Path("atrium-data")
 class Settings(BaseSettings):
     """Everything ``create_app`` needs; CLI flags override the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="ATRIUM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ATRIUM_", extra="ignore", populate_by_name=True)
 
     backend_store_uri: str = f"sqlite:///{DATA_DIR / 'atrium.db'}"
     default_artifact_root: str | None = None
@@ -21,6 +22,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1
+    enable_workspaces: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ATRIUM_ENABLE_WORKSPACES", "MLFLOW_ENABLE_WORKSPACES"),
+    )
+    workspace_store_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ATRIUM_WORKSPACE_STORE_URI", "MLFLOW_WORKSPACE_STORE_URI"),
+    )
+    # A client-side setting; a server that finds it in its environment refuses to start.
+    client_workspace: str | None = Field(
+        default=None, validation_alias=AliasChoices("ATRIUM_WORKSPACE", "MLFLOW_WORKSPACE")
+    )
 
     def resolved_artifact_root(self) -> str:
         """The root new experiments live under: the proxy scheme, or a plain location."""

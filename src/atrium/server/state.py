@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from atrium.server.settings import Settings
 from atrium.services.locations import ArtifactLocations
 from atrium.services.model_sources import RegistryStorage
+from atrium.services.workspaces import WorkspaceDirectory
 from atrium.stores.artifacts import ArtifactStore
 from atrium.stores.base import UnitOfWork
 
@@ -18,3 +19,4 @@ class AppState:
     locations: ArtifactLocations
     artifacts: ArtifactStore | None  # the proxy's store; None with --no-serve-artifacts
     registry: RegistryStorage
+    workspaces: WorkspaceDirectory | None  # None unless --enable-workspaces

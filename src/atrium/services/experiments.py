@@ -61,6 +61,10 @@ def create_experiment(
     tags: Sequence[KeyValue],
 ) -> str:
     name = validation.validate_experiment_name(name)
+    if artifact_location and locations.workspaces_enabled:
+        raise InvalidParameterValue(
+            "artifact_location cannot be specified when workspaces are enabled"
+        )
     validation.validate_artifact_location(artifact_location)
     for tag in tags:
         validation.validate_experiment_tag(tag.key, tag.value)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from atrium.services.artifact_scoping import WORKSPACES_DIR
 
 
 def join_uri(base: str, *parts: str) -> str:
@@ -13,17 +16,26 @@ def join_uri(base: str, *parts: str) -> str:
     return joined
 
 
+def _no_workspace_root(_workspace: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ArtifactLocations:
-    """The server's default artifact root, e.g. ``mlflow-artifacts:/`` when proxying."""
+    """The server's default artifact root (e.g. ``mlflow-artifacts:/``) and, with workspaces
+    on, each workspace's own root or its ``workspaces/<ws>`` area under the default."""
 
     default_root: str
+    workspaces_enabled: bool = False
+    workspace_root: Callable[[str], str | None] = _no_workspace_root
 
     def for_experiment(self, workspace: str, experiment_id: str) -> str:
-        del workspace  # workspace-prefixed roots arrive with the workspaces feature
-        if self.default_root.endswith(":/"):
-            return f"{self.default_root}{experiment_id}"
-        return join_uri(self.default_root, experiment_id)
+        if not self.workspaces_enabled:
+            return join_uri(self.default_root, experiment_id)
+        own_root = self.workspace_root(workspace)
+        if own_root:
+            return join_uri(own_root, experiment_id)
+        return join_uri(self.default_root, WORKSPACES_DIR, workspace, experiment_id)
 
     @staticmethod
     def for_run(experiment_location: str, run_id: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from atrium.domain.registry_rules import parse_version
 from atrium.errors import AtriumError, InvalidParameterValue
+from atrium.services.artifact_scoping import scoped_key
 from atrium.services.context import RequestContext
 from atrium.stores.artifacts import ArtifactStore, safe_artifact_path
 from atrium.stores.base import Repositories
@@ -32,17 +33,24 @@ class RegistryStorage:
     store: ArtifactStore
     local_root: str
     proxied: bool
+    workspaces_enabled: bool = False
 
     def uri_for(self, key: str) -> str:
         if self.proxied:
             return f"{PROXY_SCHEME}:/{key}"
         return os.path.join(self.local_root, *key.split("/"))
 
-    @staticmethod
-    def version_key(model_pk: int, version: int) -> str:
-        """A fresh key per registration; a random part because database ids can be reused
-        after a delete (SQLite), and a version's files must never be mixed with others'."""
-        return f"{REGISTRY_PREFIX}/{model_pk}/{version}-{uuid.uuid4().hex[:12]}"
+    def version_key(self, workspace: str, model_pk: int, version: int) -> str:
+        """A fresh key per registration, inside the workspace's artifact area.
+
+        A random part because database ids can be reused after a delete (SQLite), and a
+        version's files must never be mixed with another's.
+        """
+        key = f"{REGISTRY_PREFIX}/{model_pk}/{version}-{uuid.uuid4().hex[:12]}"
+        return scoped_key(key, workspace, self.workspaces_enabled)
+
+    def scoped(self, key: str, workspace: str) -> str:
+        return scoped_key(key, workspace, self.workspaces_enabled)
 
 
 def _refuse(source: str, why: str) -> InvalidParameterValue:
@@ -54,6 +62,19 @@ def _key(source: str, raw_path: str) -> str:
         return safe_artifact_path(raw_path.lstrip("/"))
     except AtriumError:
         raise _refuse(source, "the path is not a safe artifact path") from None
+
+
+def _in_workspace(
+    ctx: RequestContext, storage: RegistryStorage, source: str, key: str, proxied: bool
+) -> str:
+    """Proxied paths are rewritten as the proxy would; local paths must already be inside."""
+    try:
+        scoped = storage.scoped(key, ctx.workspace)
+    except AtriumError as error:
+        raise _refuse(source, error.message) from None
+    if not proxied and scoped != key:
+        raise _refuse(source, "it lies outside this workspace's artifacts")
+    return scoped
 
 
 def _local_key(source: str, path: str, storage: RegistryStorage) -> str:
@@ -107,12 +128,13 @@ def resolve_source_key(
     uri = source
     for _ in range(MAX_INDIRECTIONS):
         if uri.startswith("/") and not uri.startswith("//"):
-            return _local_key(source, uri, storage)
+            key = _local_key(source, uri, storage)
+            return _in_workspace(ctx, storage, source, key, proxied=False)
         parts = urlsplit(uri)
         if parts.scheme == PROXY_SCHEME:
             if parts.netloc:
                 raise _refuse(source, "artifacts on another host cannot be registered")
-            return _key(source, parts.path)
+            return _in_workspace(ctx, storage, source, _key(source, parts.path), proxied=True)
         if parts.scheme == "runs":
             uri = _runs_uri(ctx, repos, source, uri[len("runs:") :])
         elif parts.scheme == "models":

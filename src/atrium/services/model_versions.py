@@ -78,7 +78,7 @@ def create_model_version(
         model_pk = require_model(repos, ctx, name)
         source_key = resolve_source_key(ctx, repos, storage, source)
         number = repos.registered_models.next_version(model_pk)
-        target_key = storage.version_key(model_pk, number)
+        target_key = storage.version_key(ctx.workspace, model_pk, number)
         now = now_ms()
         pending = ModelVersion(
             name=name or "",

@@ -15,6 +15,8 @@ from starlette.responses import Response, StreamingResponse
 from atrium.errors import AtriumError, InvalidParameterValue, NotImplementedFeature
 from atrium.server.responses import json_response
 from atrium.server.state import AppState
+from atrium.services.artifact_scoping import WORKSPACES_DIR, scoped_key
+from atrium.services.context import RequestContext
 from atrium.services.model_sources import REGISTRY_PREFIX
 from atrium.stores.artifacts import ArtifactEntry, ArtifactStore, safe_artifact_path
 
@@ -28,22 +30,34 @@ def _entry(entry: ArtifactEntry) -> dict[str, Any]:
     return wire
 
 
-def _writable_key(raw: str) -> str:
-    """A key clients may write or delete: never inside registry-owned version copies."""
-    key = safe_artifact_path(raw)
-    if key == REGISTRY_PREFIX or key.startswith(REGISTRY_PREFIX + "/"):
-        raise InvalidParameterValue(
-            f"Invalid path: '{REGISTRY_PREFIX}/' holds registered model versions, which are "
-            "immutable"
-        )
-    return key
+def _is_registry_key(key: str) -> bool:
+    segments = key.split("/")
+    if segments[0] == WORKSPACES_DIR:
+        segments = segments[2:]
+    return bool(segments) and segments[0] == REGISTRY_PREFIX
 
 
 class ArtifactEndpoints:
     """Endpoints bound to one artifact store (None when the server does not proxy)."""
 
-    def __init__(self, store: ArtifactStore | None) -> None:
+    def __init__(self, store: ArtifactStore | None, workspaces_enabled: bool) -> None:
         self._store = store
+        self._workspaces_enabled = workspaces_enabled
+
+    def _key(self, request: Request, raw: str | None) -> str:
+        """The storage key: made safe, then confined to the request's workspace."""
+        ctx: RequestContext = getattr(request.state, "ctx", None) or RequestContext()
+        return scoped_key(safe_artifact_path(raw), ctx.workspace, self._workspaces_enabled)
+
+    def _writable_key(self, request: Request) -> str:
+        """A key clients may write or delete: never inside registry-owned version copies."""
+        key = self._key(request, request.path_params["artifact_path"])
+        if _is_registry_key(key):
+            raise InvalidParameterValue(
+                f"Invalid path: '{REGISTRY_PREFIX}/' holds registered model versions, which "
+                "are immutable"
+            )
+        return key
 
     def _require_store(self, request: Request) -> ArtifactStore:
         if self._store is None:
@@ -57,13 +71,13 @@ class ArtifactEndpoints:
 
     async def upload(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = _writable_key(request.path_params["artifact_path"])
+        key = self._writable_key(request)
         await store.write(key, request.stream())
         return json_response({})
 
     async def download(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = safe_artifact_path(request.path_params["artifact_path"])
+        key = self._key(request, request.path_params["artifact_path"])
         chunks = await run_in_threadpool(store.read, key)
         size = await run_in_threadpool(store.size, key)
         media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
@@ -72,13 +86,13 @@ class ArtifactEndpoints:
 
     async def delete(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = _writable_key(request.path_params["artifact_path"])
+        key = self._writable_key(request)
         await run_in_threadpool(store.delete, key)
         return json_response({})
 
     async def list(self, request: Request) -> Response:
         store = self._require_store(request)
-        key = safe_artifact_path(request.query_params.get("path"))
+        key = self._key(request, request.query_params.get("path"))
         entries = await run_in_threadpool(store.list, key)
         return json_response({"files": [_entry(e) for e in entries]} if entries else {})
 
@@ -90,7 +104,7 @@ class ArtifactEndpoints:
 
 
 def mount_artifacts(app: FastAPI, state: AppState) -> None:
-    endpoints = ArtifactEndpoints(state.artifacts)
+    endpoints = ArtifactEndpoints(state.artifacts, state.workspaces is not None)
     for prefix in PREFIXES:
         base = f"{prefix}/artifacts"
         app.add_api_route(base, endpoints.list, methods=["GET"], name=f"list_artifacts{prefix}")

@@ -25,7 +25,7 @@ def mount_meta(app: FastAPI, state: AppState) -> None:
         return json_response(
             {
                 "store_type": "SqlStore",
-                "workspaces_enabled": False,
+                "workspaces_enabled": state.workspaces is not None,
                 "multipart_uploads_enabled": False,
                 "multipart_downloads_enabled": False,
                 "atrium_version": __version__,

@@ -318,3 +318,18 @@ registered_model_aliases = sa.Table(
     sa.Column("alias", sa.String(255), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
+
+# --- Workspaces -----------------------------------------------------------------------------
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("default_artifact_root", sa.Text, nullable=True),
+    sa.Column("trace_archival_location", sa.Text, nullable=True),
+    sa.Column("trace_archival_retention", sa.String(32), nullable=True),
+)
+
+# Tables holding workspace-owned roots, in the order deletes and migrations visit them.
+WORKSPACE_ROOT_TABLES = (registered_models, experiments)
