@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from atrium.domain.artifact_layout import WORKSPACES_DIR
 from atrium.domain.entities import DEFAULT_WORKSPACE
 from atrium.errors import InvalidState
 from atrium.server.settings import Settings
-from atrium.services.artifact_scoping import WORKSPACES_DIR
 from atrium.services.workspaces import WorkspaceDirectory
 from atrium.stores.base import WorkspaceProvider
 from atrium.stores.sql.database import Database

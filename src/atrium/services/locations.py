@@ -5,15 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from atrium.services.artifact_scoping import WORKSPACES_DIR
-
-
-def join_uri(base: str, *parts: str) -> str:
-    """Join URI path segments with single slashes, keeping ``scheme:/`` roots intact."""
-    joined = base.rstrip("/")
-    for part in parts:
-        joined = f"{joined}/{part.strip('/')}"
-    return joined
+from atrium.domain.artifact_layout import WORKSPACES_DIR, join_uri
 
 
 def _no_workspace_root(_workspace: str) -> str | None:

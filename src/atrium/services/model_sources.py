@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from atrium.domain.artifact_layout import scoped_key
 from atrium.domain.registry_rules import parse_version
 from atrium.errors import AtriumError, InvalidParameterValue
-from atrium.services.artifact_scoping import scoped_key
 from atrium.services.context import RequestContext
 from atrium.stores.artifacts import ArtifactStore, safe_artifact_path
 from atrium.stores.base import Repositories

@@ -12,10 +12,10 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from atrium.domain.artifact_layout import WORKSPACES_DIR, scoped_key
 from atrium.errors import AtriumError, InvalidParameterValue, NotImplementedFeature
 from atrium.server.responses import json_response
 from atrium.server.state import AppState
-from atrium.services.artifact_scoping import WORKSPACES_DIR, scoped_key
 from atrium.services.context import RequestContext
 from atrium.services.model_sources import REGISTRY_PREFIX
 from atrium.stores.artifacts import ArtifactEntry, ArtifactStore, safe_artifact_path

@@ -1,4 +1,4 @@
-"""Confine proxied artifact paths to the request's workspace.
+"""How artifact keys are laid out: URI joining, and confining paths to a workspace.
 
 With workspaces on, a non-default workspace's files live under ``workspaces/<ws>/``; a path
 naming another workspace is refused, and ``default`` keeps its legacy unprefixed layout. The
@@ -32,3 +32,11 @@ def scoped_key(key: str, workspace: str, enabled: bool) -> str:
     if workspace == DEFAULT_WORKSPACE:
         return key
     return "/".join((WORKSPACES_DIR, workspace, *segments))
+
+
+def join_uri(base: str, *parts: str) -> str:
+    """Join URI path segments with single slashes, keeping ``scheme:/`` roots intact."""
+    joined = base.rstrip("/")
+    for part in parts:
+        joined = f"{joined}/{part.strip('/')}"
+    return joined
