@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -103,64 +104,55 @@ def _check_backend(settings: Settings) -> None:
     default=None,
     help="Workspace provider URI (default: the backend store). Env: ATRIUM_WORKSPACE_STORE_URI.",
 )
-def server(
-    backend_store_uri: str,
-    default_artifact_root: str | None,
-    serve_artifacts: bool,
-    artifacts_destination: str,
-    host: str,
-    port: int,
-    workers: int,
-    enable_workspaces: bool | None,
-    workspace_store_uri: str | None,
-) -> None:
+def server(**options: Any) -> None:
     """Run the tracking server."""
     import uvicorn
 
-    overrides: dict[str, object] = {}
-    if enable_workspaces is not None:
-        overrides["enable_workspaces"] = enable_workspaces
-    if workspace_store_uri is not None:
-        overrides["workspace_store_uri"] = workspace_store_uri
-    settings = Settings(
-        backend_store_uri=backend_store_uri,
-        default_artifact_root=default_artifact_root,
-        serve_artifacts=serve_artifacts,
-        artifacts_destination=artifacts_destination,
-        host=host,
-        port=port,
-        workers=workers,
-        **overrides,  # type: ignore[arg-type]
-    )
-    if settings.workspace_store_uri and not settings.enable_workspaces:
-        click.echo(
-            "Ignoring --workspace-store-uri because workspaces are not enabled. "
-            "Use --enable-workspaces to activate workspace mode.",
-            err=True,
-        )
+    settings = _settings(options)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     _check_backend(settings)
-    # Workers rebuild their settings from the environment, so hand them the resolved values.
-    for field, env_name in _ENV_NAMES.items():
-        value = getattr(settings, field)
-        if value is not None:
-            os.environ[env_name] = str(value)
-    log = logging.getLogger("atrium.server")
-    log.info("backend store: %s", settings.backend_store_uri)
-    log.info("artifact root for new experiments: %s", settings.resolved_artifact_root())
-    log.info("workspaces: %s", "enabled" if settings.enable_workspaces else "disabled")
-    if settings.serve_artifacts:
-        log.info("proxied artifacts stored in: %s", os.path.abspath(settings.artifacts_destination))
+    _export_for_workers(settings)
+    _log_where_data_lives(settings)
     # uvicorn shuts down gracefully, then re-raises SIGTERM to the previous handler: make that
     # handler end the process with status 0 rather than dying by the signal.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "atrium.server.asgi:app_from_environment",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         access_log=False,
         log_level="info",
     )
+
+
+def _settings(options: dict[str, Any]) -> Settings:
+    """Flags win; flags left unset (None) fall back to the environment."""
+    given = {name: value for name, value in options.items() if value is not None}
+    settings = Settings(**given)
+    if settings.workspace_store_uri and not settings.enable_workspaces:
+        click.echo(
+            "Ignoring --workspace-store-uri because workspaces are not enabled. "
+            "Use --enable-workspaces to activate workspace mode.",
+            err=True,
+        )
+    return settings
+
+
+def _export_for_workers(settings: Settings) -> None:
+    """Workers rebuild their settings from the environment: hand them the resolved values."""
+    for field, env_name in _ENV_NAMES.items():
+        value = getattr(settings, field)
+        if value is not None:
+            os.environ[env_name] = str(value)
+
+
+def _log_where_data_lives(settings: Settings) -> None:
+    log = logging.getLogger("atrium.server")
+    log.info("backend store: %s", settings.backend_store_uri)
+    log.info("artifact root for new experiments: %s", settings.resolved_artifact_root())
+    log.info("workspaces: %s", "enabled" if settings.enable_workspaces else "disabled")
+    if settings.serve_artifacts:
+        log.info("proxied artifacts stored in: %s", os.path.abspath(settings.artifacts_destination))
