@@ -139,7 +139,11 @@ class Bench:
 
             def do_seed(server: RunningServer, kind: str = kind) -> None:
                 t0 = time.perf_counter()
-                self.seed_ids[kind] = seed(self.ctx(server), set(seeded))
+                try:
+                    self.seed_ids[kind] = seed(self.ctx(server), set(seeded))
+                except Exception as exc:
+                    self.fail(f"{server.config.name} seeding (W4/W5 skipped)", exc)
+                    return
                 msg = f"seeding {'+'.join(seeded)} on {kind} took {time.perf_counter() - t0:.1f}s"
                 self.notes.append(msg)
                 self.log(msg)
@@ -199,7 +203,7 @@ class Bench:
                              f"(without job-runner/huey processes: {core:.1f} MB)")  # fmt: skip
                 if not self.args.keep:
                     shutil.rmtree(base, ignore_errors=True)
-            if rep == 1:
+            if rep == 1 and self.args.reps > 1:
                 self.prune_after_first_rep()
 
     def prune_after_first_rep(self) -> None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 
 from atrium.server.settings import Settings
-from tests.support.inprocess import serve
+from atrium.stores.sql import schema as sql_schema
+from atrium.stores.sql.database import Database
+from tests.support import postgres
+from tests.support.inprocess import serve, serve_app
 
 API = "/api/2.0/mlflow"
 
@@ -221,3 +229,203 @@ def pytest_collection_modifyitems(
     ]
     if last:
         items[:] = [item for item in items if item not in last] + last
+
+
+# --------------------------------------------------------------------------------------------
+# Workspaces: a second server per backend with workspaces on, over its own fresh database.
+
+WORKSPACE_HEADER = "X-MLFLOW-WORKSPACE"
+WORKSPACES = "/api/3.0/mlflow/workspaces"
+AJAX_WORKSPACES = "/ajax-api/3.0/mlflow/workspaces"
+SERVER_INFO = "/api/3.0/mlflow/server-info"
+AJAX_SERVER_INFO = "/ajax-api/3.0/mlflow/server-info"
+
+
+@dataclass(frozen=True)
+class WorkspaceServer:
+    """The workspace-enabled server of one backend: URL, app, database and artifact folder."""
+
+    url: str
+    app: FastAPI
+    backend: str
+    artifacts: Path
+
+    @property
+    def database(self) -> Database:
+        database: Database = self.app.state.database
+        return database
+
+    def experiment_rows(self, name: str) -> list[tuple[str, str]]:
+        """``(experiment_id, workspace)`` of every experiment called ``name``, any workspace."""
+        table = sql_schema.experiments
+        with self.database.read() as conn:
+            rows = conn.execute(
+                sa.select(table.c.experiment_id, table.c.workspace).where(table.c.name == name)
+            ).all()
+        return [(str(row.experiment_id), str(row.workspace)) for row in rows]
+
+    def model_workspaces(self, name: str) -> list[str]:
+        """The workspaces holding a registered model called ``name``."""
+        table = sql_schema.registered_models
+        with self.database.read() as conn:
+            rows = conn.execute(sa.select(table.c.workspace).where(table.c.name == name)).all()
+        return sorted(str(row.workspace) for row in rows)
+
+    def workspace_rows(self, workspace: str) -> dict[str, list[tuple[Any, ...]]]:
+        """Every database row of ``workspace``, table by table: its catalog row, the rows that
+        carry its name, and every row reachable from those through foreign keys (tags,
+        metrics, params, versions, aliases, ...). Equal results mean nothing of it changed."""
+        owned: dict[str, list[sa.Row[Any]]] = {}
+        with self.database.read() as conn:
+            for table in sql_schema.metadata.sorted_tables:
+                conditions: list[sa.ColumnElement[bool]] = []
+                if table.name == "workspaces":
+                    conditions.append(table.c.name == workspace)
+                elif "workspace" in table.c:
+                    conditions.append(table.c.workspace == workspace)
+                for fk in table.foreign_keys:
+                    parents = owned.get(fk.column.table.name, [])
+                    values = {getattr(row, fk.column.name) for row in parents}
+                    if values:
+                        conditions.append(fk.parent.in_(sorted(values)))
+                owned[table.name] = (
+                    list(conn.execute(sa.select(table).where(sa.or_(*conditions))).all())
+                    if conditions
+                    else []
+                )
+        return {
+            name: sorted((tuple(row) for row in rows), key=repr) for name, rows in owned.items()
+        }
+
+    def owned_rows(self, workspace: str) -> dict[str, int]:
+        """How many experiments, runs and registered models ``workspace`` owns (any stage)."""
+        counts: dict[str, int] = {}
+        with self.database.read() as conn:
+            for table in (
+                sql_schema.experiments,
+                sql_schema.runs,
+                sql_schema.logged_models,
+                sql_schema.registered_models,
+            ):
+                counts[table.name] = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.workspace == workspace)
+                ).scalar_one()
+        return counts
+
+
+@pytest.fixture(scope="session")
+def ws_server(
+    backend_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkspaceServer]:
+    """A workspace-enabled server on a fresh database of ``backend_uri``'s kind (not shared)."""
+    backend = "sqlite" if backend_uri.startswith("sqlite") else "postgresql"
+    folder = tmp_path_factory.mktemp(f"ws-{backend}")
+    if backend == "sqlite":
+        uri = f"sqlite:///{folder / 'workspaces.db'}"
+    else:
+        uri = postgres.create_database()
+    artifacts = folder / "artifacts"
+    settings = Settings(
+        backend_store_uri=uri, artifacts_destination=str(artifacts), enable_workspaces=True
+    )
+    try:
+        with serve_app(settings) as served:
+            yield WorkspaceServer(served.url, served.app, backend, artifacts)
+    finally:
+        if backend == "postgresql":
+            postgres.drop_database(uri)
+
+
+class WorkspaceClients:
+    """Opens :class:`Api` helpers on the workspace server, one per workspace header value."""
+
+    def __init__(self, server: WorkspaceServer) -> None:
+        self.server = server
+        self._clients: list[httpx.Client] = []
+
+    def __call__(self, workspace: str | None = None) -> Api:
+        """An ``Api`` sending ``X-MLFLOW-WORKSPACE: workspace`` (no header for ``None``)."""
+        headers = {WORKSPACE_HEADER: workspace} if workspace is not None else {}
+        client = httpx.Client(base_url=self.server.url, timeout=30, headers=headers)
+        self._clients.append(client)
+        return Api(client)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+@pytest.fixture()
+def ws_clients(ws_server: WorkspaceServer) -> Iterator[WorkspaceClients]:
+    clients = WorkspaceClients(ws_server)
+    try:
+        yield clients
+    finally:
+        clients.close()
+
+
+@pytest.fixture()
+def ws_admin(ws_clients: WorkspaceClients) -> Api:
+    """The workspace server without any workspace header (the ``default`` workspace)."""
+    return ws_clients()
+
+
+def workspace_name(prefix: str = "ws") -> str:
+    """A valid workspace name no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def create_workspace(api: Api, name: str | None = None, **fields: Any) -> str:
+    """Create a workspace through the REST API (asserting 201); return its name."""
+    name = name or workspace_name()
+    response = api.call("POST", WORKSPACES, {"name": name, **fields})
+    assert response.status_code == 201, response.text
+    assert response.json()["workspace"]["name"] == name
+    return name
+
+
+@pytest.fixture()
+def workspace(ws_admin: Api) -> str:
+    """A fresh, empty workspace."""
+    return create_workspace(ws_admin)
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def raw_request(
+    base_url: str,
+    method: str,
+    path: str,
+    headers: Sequence[tuple[str, str | bytes]] = (),
+    body: Any = None,
+) -> RawResponse:
+    """One request sent with ``http.client``, which passes header values through as given.
+
+    httpx refuses values with surrounding blanks; the workspace header must also be tested
+    with those, with repeated lines and with bytes that are not UTF-8.
+    """
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        payload = b"" if body is None else json.dumps(body).encode()
+        if body is not None:
+            conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(len(payload)))
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders(payload)
+        response = conn.getresponse()
+        return RawResponse(response.status, response.read())
+    finally:
+        conn.close()

@@ -12,9 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -99,9 +101,17 @@ def mounted_routes() -> frozenset[RouteKey]:
         return frozenset(_mounted)
 
 
+@dataclass(frozen=True)
+class ServedApp:
+    """A running in-process server: its base URL and the application object it serves."""
+
+    url: str
+    app: FastAPI
+
+
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run ``create_app(settings)`` under uvicorn; yield its base URL; stop it on exit."""
+def serve_app(settings: Settings) -> Iterator[ServedApp]:
+    """Run ``create_app(settings)`` under uvicorn; yield its URL and app; stop it on exit."""
     port = free_port()
     app = create_app(settings)
     recorder = RouteRecorder(app)
@@ -117,8 +127,15 @@ def serve(settings: Settings) -> Iterator[str]:
             raise RuntimeError("in-process Atrium server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield ServedApp(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         thread.join(timeout=20)
         app.state.database.dispose()
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Run ``create_app(settings)`` under uvicorn; yield its base URL; stop it on exit."""
+    with serve_app(settings) as served:
+        yield served.url

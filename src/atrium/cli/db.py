@@ -33,13 +33,17 @@ def upgrade(uri: str) -> None:
     """Upgrade the database at URI to the newest schema."""
     from atrium.stores.sql import migrate
     from atrium.stores.sql.database import Database
+    from atrium.stores.sql.workspaces import ensure_default_workspace
 
     with _one_line_errors():
         database = Database.from_uri(uri)
         before = migrate.current_revision(database.engine)
         migrate.upgrade(database.engine)
         after = migrate.current_revision(database.engine)
+        restored = ensure_default_workspace(database)
     click.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+    if restored:
+        click.echo("Restored the reserved 'default' workspace.")
 
 
 def _print_counts(header: str, counts: dict[str, int]) -> None:

@@ -7,9 +7,10 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError
 
 from atrium.errors import AtriumError
 from atrium.server.settings import Settings
@@ -26,13 +27,18 @@ _ENV_NAMES = {
     "workspace_store_uri": "ATRIUM_WORKSPACE_STORE_URI",
 }
 _DEFAULTS = Settings.model_construct()
+# Where a setting can come from besides its flag, for error messages.
+_VARIABLES = {
+    "ATRIUM_ENABLE_WORKSPACES": ("ATRIUM_ENABLE_WORKSPACES", "MLFLOW_ENABLE_WORKSPACES"),
+    "enable_workspaces": ("ATRIUM_ENABLE_WORKSPACES", "MLFLOW_ENABLE_WORKSPACES"),
+}
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
@@ -131,7 +137,12 @@ def server(**options: Any) -> None:
 def _settings(options: dict[str, Any]) -> Settings:
     """Flags win; flags left unset (None) fall back to the environment."""
     given = {name: value for name, value in options.items() if value is not None}
-    settings = Settings(**given)
+    try:
+        settings = Settings(**given)
+    except ValidationError as error:
+        first = error.errors()[0]
+        names = " or ".join(_VARIABLES.get(str(first["loc"][0]), (str(first["loc"][0]),)))
+        _fail(f"invalid value for {names}: {first['msg']}")
     if settings.workspace_store_uri and not settings.enable_workspaces:
         click.echo(
             "Ignoring --workspace-store-uri because workspaces are not enabled. "

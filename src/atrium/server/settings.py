@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path("atrium-data")
+
+
+def _strict_bool(value: object) -> object:
+    """MLflow's boolean variables take true/false/1/0 only; anything else is a mistake."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise ValueError(f"expected true, false, 1 or 0, got {value!r}")
+    return value
+
+
+StrictBool = Annotated[bool, BeforeValidator(_strict_bool)]
 
 
 class Settings(BaseSettings):
@@ -22,7 +38,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1
-    enable_workspaces: bool = Field(
+    enable_workspaces: StrictBool = Field(
         default=False,
         validation_alias=AliasChoices("ATRIUM_ENABLE_WORKSPACES", "MLFLOW_ENABLE_WORKSPACES"),
     )

@@ -6,6 +6,7 @@ it and exits with status 1 before binding its port.
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -22,11 +23,25 @@ from atrium.stores.sql.schema import WORKSPACE_ROOT_TABLES
 from atrium.stores.sql.workspaces import SqlWorkspaceProvider
 
 ENTRY_POINT_GROUP = "atrium.workspace_provider"
+_log = logging.getLogger("atrium.server")
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
 def _plugins() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _load_factory(scheme: str) -> Any | None:
+    """The plug-in's provider factory; a plug-in that fails to import is warned about and
+    skipped, as if it were not installed."""
+    plugin = _plugins().get(scheme)
+    if plugin is None:
+        return None
+    try:
+        return plugin.load()
+    except Exception as exc:
+        _log.warning("workspace provider plug-in '%s' failed to load: %s", scheme, exc)
+        return None
 
 
 def resolve_provider(settings: Settings, database: Database) -> WorkspaceProvider:
@@ -37,14 +52,14 @@ def resolve_provider(settings: Settings, database: Database) -> WorkspaceProvide
         if uri == settings.backend_store_uri:
             return SqlWorkspaceProvider(database)
         return SqlWorkspaceProvider(Database.from_uri(uri))
-    plugin = _plugins().get(scheme)
-    if plugin is None:
+    factory = _load_factory(scheme)
+    if factory is None:
         supported = sorted({*_SQL_SCHEMES, *_plugins()})
         raise InvalidState(
             f"Workspace functionality is unavailable; got unsupported URI '{uri}' for the "
             f"workspace backend. Supported URI schemes are: {supported}"
         )
-    provider: WorkspaceProvider = plugin.load()(uri)
+    provider: WorkspaceProvider = factory(uri)
     return provider
 
 

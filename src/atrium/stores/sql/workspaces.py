@@ -128,3 +128,18 @@ def _move_to_default(conn: sa.Connection, name: str) -> None:
         conn.execute(
             table.update().where(table.c.workspace == name).values(workspace=DEFAULT_WORKSPACE)
         )
+
+
+def ensure_default_workspace(database: Database) -> bool:
+    """Recreate the reserved ``default`` row if someone removed it; True when it was missing."""
+    with database.write() as conn:
+        present = conn.execute(
+            sa.select(workspaces.c.name).where(workspaces.c.name == DEFAULT_WORKSPACE)
+        ).first()
+        if present is None:
+            conn.execute(
+                workspaces.insert().values(
+                    name=DEFAULT_WORKSPACE, description="Default workspace for legacy resources"
+                )
+            )
+    return present is None
