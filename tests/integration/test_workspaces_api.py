@@ -512,13 +512,13 @@ def test_the_header_is_still_resolved_on_workspace_routes(
 
 
 @pytest.mark.parametrize("path", [SERVER_INFO, AJAX_SERVER_INFO])
-@pytest.mark.parametrize("header", [None, "default", "nope-x", "Bad_Name", "../x", "x" * 200])
 def test_server_info_reports_enabled_and_ignores_the_header(
-    ws_server: WorkspaceServer, path: str, header: str | None
+    ws_server: WorkspaceServer, path: str
 ) -> None:
-    headers = [(WORKSPACE_HEADER, header)] if header is not None else []
-    response = raw_request(ws_server.url, "GET", path, headers)
-    assert response.status == 200, response.body
-    info = response.json()
-    assert info["workspaces_enabled"] is True
-    assert info["store_type"] == "SqlStore"
+    for header in (None, "default", "nope-x", "Bad_Name", "../x", "x" * 200):
+        headers = [(WORKSPACE_HEADER, header)] if header is not None else []
+        response = raw_request(ws_server.url, "GET", path, headers)
+        assert response.status == 200, (header, response.body)
+        info = response.json()
+        assert info["workspaces_enabled"] is True
+        assert info["store_type"] == "SqlStore"

@@ -3,17 +3,18 @@
 ``PROBES`` maps each mounted ``/api/2.0`` and ``/api/3.0`` route to the requests that prove it:
 
 * ``missing``: the request naming A's resource answers 404 RESOURCE_DOES_NOT_EXIST, and the
-  same request naming an id that never existed answers the same status, code and message (once
-  the ids aside), so B cannot even tell that A's resource exists;
+  same request naming ids that never existed gets the same status, code and message (ids
+  aside), so B cannot even tell that A's resource exists;
 * ``empty``: a search or listing answers 200 without A's rows, exactly as for a missing id;
 * ``refused``: an artifact path naming A's workspace is refused with 400 before storage is
   touched (research note §4.2);
 * ``custom``: routes that create by name (the same name is a separate resource in B), the
   unimplemented multipart routes and the global routes (server-info, the workspace catalog).
 
-After each probe of a route that can write, A is read back through its own workspace and from
-disk and must be exactly as before. ``test_every_mounted_route_has_a_probe`` fails when a route
-is mounted without an entry here, so a new endpoint cannot ship without a cross-workspace test.
+After every probe, all of A's database rows and artifact files must be exactly as before; after
+all probes of a scenario, A read back through its own workspace must be as when it was built.
+``test_every_mounted_route_has_a_probe`` fails when a route is mounted without an entry here,
+so a new endpoint cannot ship without a cross-workspace test.
 
 Scenarios: B=another workspace and B=``default`` against A=a workspace, B=a workspace against
 A=``default``, and the ``/ajax-api`` twins of every route.
@@ -124,8 +125,9 @@ class Req:
     content: bytes | None = None
 
 
-def send(s: Scenario, req: Req, api: Api | None = None) -> httpx.Response:
-    client = (api or s.api).http
+def send(s: Scenario, req: Req) -> httpx.Response:
+    """Send ``req`` from the requesting workspace, through the scenario's route twin."""
+    client = s.api.http
     url = s.url(req.path)
     if req.content is not None:
         return client.request(req.method, url, content=req.content)
@@ -1021,10 +1023,12 @@ def test_request_from_another_workspace_cannot_reach_the_owner(
 ) -> None:
     checks = PROBES[route]
     assert checks, route
-    for check in checks:
-        check(scenario)
-    now = owner_state(scenario)
-    before, scenario.state = scenario.state, now
+    try:
+        for check in checks:
+            check(scenario)
+    finally:  # a failed check must not leave its changes to be blamed on the next route
+        now = owner_state(scenario)
+        before, scenario.state = scenario.state, now
     assert now == before, f"{route} changed the owner's rows or files"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import StrictStr
+
 from atrium.protocol.common import WireModel
 
 
@@ -17,4 +19,5 @@ class WorkspaceFields(WireModel):
 
 
 class CreateWorkspace(WorkspaceFields):
-    name: str | None = None
+    # Strict: a number is a type error here, never silently a name like "12".
+    name: StrictStr | None = None

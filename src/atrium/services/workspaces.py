@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from atrium.domain.artifact_layout import WORKSPACES_DIR
 from atrium.domain.entities import DEFAULT_WORKSPACE
 from atrium.domain.workspaces import Workspace, validate_delete_mode, validate_workspace_name
 from atrium.errors import AtriumError, InvalidParameterValue, ResourceDoesNotExist
+from atrium.stores.artifacts import ArtifactStore
 from atrium.stores.base import WorkspaceProvider
 
 T = TypeVar("T")
@@ -74,6 +77,36 @@ class WorkspaceDirectory:
             self._cache.pop(name, None)
 
 
+_RETENTION = re.compile(r"^[1-9][0-9]*[mhd]$")
+
+
+def _archival_changes(location: str | None, retention: str | None) -> dict[str, str | None]:
+    """Trace-archival settings: ``None`` leaves a field alone, ``""`` clears it."""
+    changes: dict[str, str | None] = {}
+    if location is not None:
+        location = location.strip()
+        if location and len(urlsplit(location).scheme) < 2:
+            raise InvalidParameterValue(
+                "Invalid value for 'trace_archival_config.location'. Expected a URI string."
+            )
+        if location.startswith("mlflow-artifacts:"):
+            raise InvalidParameterValue(
+                "Invalid value for 'trace_archival_config.location'. Trace archival location "
+                "cannot use the proxy-only `mlflow-artifacts:` scheme."
+            )
+        changes["trace_archival_location"] = location or None
+    if retention is not None:
+        retention = retention.strip()
+        if retention and (len(retention) > 32 or not _RETENTION.match(retention)):
+            raise InvalidParameterValue(
+                "Invalid value for 'trace_archival_config.retention'. Expected a duration in "
+                "the form `<int><unit>`, where unit is one of 'm', 'h', or 'd' (for example "
+                "'30d' or '12h')."
+            )
+        changes["trace_archival_retention"] = retention or None
+    return changes
+
+
 def _clean_root(value: str | None) -> str | None:
     """``None``: not given; ``""``: clear; otherwise a URI or an absolute path."""
     if value is None:
@@ -109,15 +142,19 @@ def create_workspace(
     name: object,
     description: str | None,
     default_artifact_root: str | None,
+    archival: tuple[str | None, str | None] = (None, None),
 ) -> Workspace:
     if name is None or name == "":
         raise InvalidParameterValue("Missing value for required parameter 'name'.")
     if name == DEFAULT_WORKSPACE:
         raise InvalidParameterValue("The 'default' workspace is reserved and cannot be created")
+    archive = _archival_changes(*archival)
     workspace = Workspace(
         name=validate_workspace_name(name),
         description=description,
         default_artifact_root=_clean_root(default_artifact_root) or None,
+        trace_archival_location=archive.get("trace_archival_location"),
+        trace_archival_retention=archive.get("trace_archival_retention"),
     )
     created = _provider_call("creation", lambda: directory.provider.create_workspace(workspace))
     directory.forget(workspace.name)
@@ -129,9 +166,10 @@ def update_workspace(
     name: str,
     description: str | None,
     default_artifact_root: str | None,
+    archival: tuple[str | None, str | None] = (None, None),
 ) -> Workspace:
     name = validate_workspace_name(name)
-    changes: dict[str, str | None] = {}
+    changes = _archival_changes(*archival)
     if description is not None:
         changes["description"] = description
     root = _clean_root(default_artifact_root)
@@ -145,7 +183,14 @@ def update_workspace(
     return updated
 
 
-def delete_workspace(directory: WorkspaceDirectory, name: str, mode: str | None) -> None:
+def delete_workspace(
+    directory: WorkspaceDirectory,
+    name: str,
+    mode: str | None,
+    artifacts: ArtifactStore | None = None,
+) -> None:
+    """Delete a workspace; CASCADE also removes its proxied artifact area, so a workspace
+    created later under the same name can never read the old tenant's files."""
     if name == DEFAULT_WORKSPACE:
         raise InvalidParameterValue("The 'default' workspace is reserved and cannot be deleted")
     name = validate_workspace_name(name)
@@ -153,3 +198,6 @@ def delete_workspace(directory: WorkspaceDirectory, name: str, mode: str | None)
     directory.require(name)
     _provider_call("deletion", lambda: directory.provider.delete_workspace(name, chosen))
     directory.forget(name)
+    area = f"{WORKSPACES_DIR}/{name}"
+    if chosen == "CASCADE" and artifacts is not None and artifacts.exists(area):
+        artifacts.delete(area)

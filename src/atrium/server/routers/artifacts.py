@@ -30,11 +30,14 @@ def _entry(entry: ArtifactEntry) -> dict[str, Any]:
     return wire
 
 
-def _is_registry_key(key: str) -> bool:
-    segments = key.split("/")
-    if segments[0] == WORKSPACES_DIR:
+def _reaches_registry(key: str) -> bool:
+    """True for registry copies and for every folder that contains them (an area's root)."""
+    segments = key.split("/") if key else []
+    if segments[:1] == [WORKSPACES_DIR]:
+        if len(segments) <= 2:
+            return True
         segments = segments[2:]
-    return bool(segments) and segments[0] == REGISTRY_PREFIX
+    return not segments or segments[0] == REGISTRY_PREFIX
 
 
 class ArtifactEndpoints:
@@ -52,7 +55,7 @@ class ArtifactEndpoints:
     def _writable_key(self, request: Request) -> str:
         """A key clients may write or delete: never inside registry-owned version copies."""
         key = self._key(request, request.path_params["artifact_path"])
-        if _is_registry_key(key):
+        if _reaches_registry(key):
             raise InvalidParameterValue(
                 f"Invalid path: '{REGISTRY_PREFIX}/' holds registered model versions, which "
                 "are immutable"

@@ -31,6 +31,11 @@ def _directory(call: Call) -> svc.WorkspaceDirectory:
     return call.state.workspaces
 
 
+def _archival(req: p.WorkspaceFields) -> tuple[str | None, str | None]:
+    config = req.trace_archival_config
+    return (config.location, config.retention) if config is not None else (None, None)
+
+
 def workspace_json(workspace: Workspace) -> dict[str, Any]:
     wire: dict[str, Any] = {"name": workspace.name}
     if workspace.description is not None:
@@ -59,7 +64,7 @@ def list_workspaces(_req: None, call: Call) -> dict[str, Any]:
 @router.route("POST", "/workspaces", p.CreateWorkspace)
 def create_workspace(req: p.CreateWorkspace, call: Call) -> Response:
     created = svc.create_workspace(
-        _directory(call), req.name, req.description, req.default_artifact_root
+        _directory(call), req.name, req.description, req.default_artifact_root, _archival(req)
     )
     return json_response({"workspace": workspace_json(created)}, status_code=201)
 
@@ -73,12 +78,21 @@ def get_workspace(_req: None, call: Call) -> dict[str, Any]:
 @router.route("PATCH", "/workspaces/{workspace_name}", p.WorkspaceFields)
 def update_workspace(req: p.WorkspaceFields, call: Call) -> dict[str, Any]:
     updated = svc.update_workspace(
-        _directory(call), call.path["workspace_name"], req.description, req.default_artifact_root
+        _directory(call),
+        call.path["workspace_name"],
+        req.description,
+        req.default_artifact_root,
+        _archival(req),
     )
     return {"workspace": workspace_json(updated)}
 
 
 @router.route("DELETE", "/workspaces/{workspace_name}", None)
 def delete_workspace(_req: None, call: Call) -> Response:
-    svc.delete_workspace(_directory(call), call.path["workspace_name"], call.query.get("mode"))
+    svc.delete_workspace(
+        _directory(call),
+        call.path["workspace_name"],
+        call.query.get("mode"),
+        call.state.registry.store,
+    )
     return Response(status_code=204)
