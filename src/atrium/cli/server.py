@@ -25,6 +25,8 @@ _ENV_NAMES = {
     "workers": "ATRIUM_WORKERS",
     "enable_workspaces": "ATRIUM_ENABLE_WORKSPACES",
     "workspace_store_uri": "ATRIUM_WORKSPACE_STORE_URI",
+    "app_name": "ATRIUM_APP_NAME",
+    "auth_config_path": "ATRIUM_AUTH_CONFIG_PATH",
 }
 _DEFAULTS = Settings.model_construct()
 # Where a setting can come from besides its flag, for error messages.
@@ -109,6 +111,13 @@ def _check_backend(settings: Settings) -> None:
     "--workspace-store-uri",
     default=None,
     help="Workspace provider URI (default: the backend store). Env: ATRIUM_WORKSPACE_STORE_URI.",
+)
+@click.option(
+    "--app-name",
+    type=click.Choice(["basic-auth"]),
+    envvar="ATRIUM_APP_NAME",
+    default=None,
+    help="basic-auth: require users or access tokens; config from ATRIUM_AUTH_CONFIG_PATH.",
 )
 def server(**options: Any) -> None:
     """Run the tracking server."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from atrium import __version__
 from atrium.server.dispatch import ExactPathDispatcher
@@ -39,6 +40,9 @@ from atrium.stores.artifacts import LocalArtifactStore
 from atrium.stores.sql import migrate
 from atrium.stores.sql.database import Database
 from atrium.stores.sql.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from atrium.server.auth.setup import AuthRuntime
 
 _log = logging.getLogger("atrium.server")
 
@@ -97,11 +101,39 @@ def build_state(settings: Settings, database: Database) -> AppState:
         artifacts=store if settings.serve_artifacts else None,
         registry=registry,
         workspaces=directory,
+        auth=_auth_runtime(settings),
     )
 
 
 def _no_root(_workspace: str) -> str | None:
     return None
+
+
+def _auth_runtime(settings: Settings) -> AuthRuntime | None:
+    if not settings.app_name:
+        return None
+    from atrium.server.auth.setup import build_auth
+
+    return build_auth(settings)
+
+
+def _mount_auth(
+    app: FastAPI,
+    state: AppState,
+    fast_paths: dict[tuple[str, str], Endpoint],
+    components: dict[str, Any],
+) -> None:
+    """Accounts and tokens routes, then the middleware that guards every route."""
+    from atrium.server.auth.middleware import AuthMiddleware, RouteIndex
+    from atrium.server.routers import accounts
+
+    assert state.auth is not None
+    accounts.users.mount(app, state, TRACKING_PREFIXES, fast_paths, components)
+    accounts.tokens.mount(app, state, ("/api/2.0", "/ajax-api/2.0"), fast_paths, components)
+    routes = [r for r in app.routes if isinstance(r, Route)]
+    app.add_middleware(
+        AuthMiddleware, authenticator=state.auth.authenticator, index=RouteIndex(routes)
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -121,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     workspaces.router.mount(app, state, workspaces.PREFIXES, fast_paths, components)
     mount_artifacts(app, state)
     app.add_middleware(ExactPathDispatcher, table=fast_paths)
+    if state.auth is not None:
+        _mount_auth(app, state, fast_paths, components)
     # Added last, so it runs first: every route sees the resolved workspace.
     app.add_middleware(WorkspaceContextMiddleware, directory=state.workspaces)
     return app

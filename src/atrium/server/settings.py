@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("ATRIUM_WORKSPACE_STORE_URI", "MLFLOW_WORKSPACE_STORE_URI"),
     )
+    app_name: str | None = None
+    auth_config_path: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ATRIUM_AUTH_CONFIG_PATH", "MLFLOW_AUTH_CONFIG_PATH"),
+    )
     # A client-side setting; a server that finds it in its environment refuses to start.
     client_workspace: str | None = Field(
         default=None, validation_alias=AliasChoices("ATRIUM_WORKSPACE", "MLFLOW_WORKSPACE")

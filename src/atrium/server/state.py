@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from atrium.server.settings import Settings
 from atrium.services.locations import ArtifactLocations
@@ -10,6 +11,9 @@ from atrium.services.model_sources import RegistryStorage
 from atrium.services.workspaces import WorkspaceDirectory
 from atrium.stores.artifacts import ArtifactStore
 from atrium.stores.base import UnitOfWork
+
+if TYPE_CHECKING:  # the auth stack is imported only when --app-name asks for it
+    from atrium.server.auth.setup import AuthRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +24,4 @@ class AppState:
     artifacts: ArtifactStore | None  # the proxy's store; None with --no-serve-artifacts
     registry: RegistryStorage
     workspaces: WorkspaceDirectory | None  # None unless --enable-workspaces
+    auth: AuthRuntime | None = None  # None unless --app-name basic-auth

@@ -12,6 +12,7 @@ from atrium.domain.entities import DEFAULT_WORKSPACE
 class RequestContext:
     workspace: str = DEFAULT_WORKSPACE
     principal: str | None = None
+    is_admin: bool = False
 
 
 def now_ms() -> int:

@@ -1,0 +1,1 @@
+"""Authentication and the route-by-route permission decisions of ``--app-name basic-auth``."""

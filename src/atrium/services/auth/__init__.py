@@ -1,0 +1,1 @@
+"""Authentication use cases: password rules and hashing, access tokens."""

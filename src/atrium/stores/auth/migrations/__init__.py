@@ -1,0 +1,1 @@
+"""Alembic tree of the auth store (version table ``atrium_auth_alembic_version``)."""
