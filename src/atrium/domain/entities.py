@@ -115,6 +115,19 @@ class LoggedModel:
     metrics: tuple[Metric, ...] = ()
 
 
+HistoryRow = tuple[float, bool, int, int, "str | None"]  # value, is_nan, timestamp, step, model_id
+
+
+@dataclass(slots=True)
+class MetricHistory:
+    """One page of one metric's points, as plain rows: histories run to 100,000 points, so
+    they are not wrapped in an object per point on their way to the wire."""
+
+    key: str
+    rows: list[HistoryRow]
+    next_page_token: str | None = None
+
+
 @dataclass(slots=True)
 class Page(Generic[T]):
     items: list[T]

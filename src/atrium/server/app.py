@@ -102,6 +102,7 @@ def build_state(settings: Settings, database: Database) -> AppState:
         registry=registry,
         workspaces=directory,
         auth=_auth_runtime(settings),
+        inline_point_calls=database.is_sqlite,
     )
 
 

@@ -42,6 +42,8 @@ class WireRoute:
     path: str
     model: type[BaseModel] | None
     handler: Handler
+    # Short and bounded (one run, one experiment, one model): may run on the event loop.
+    inline: bool = False
 
 
 @cache
@@ -113,7 +115,10 @@ def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
         if any("\x00" in value for value in path.values()):
             raise InvalidParameterValue(_NUL_REFUSED)
         call = Call(ctx, state, path, dict(request.query_params))
-        result = await run_in_threadpool(route.handler, parsed, call)
+        if route.inline and state.inline_point_calls:
+            result = route.handler(parsed, call)
+        else:
+            result = await run_in_threadpool(route.handler, parsed, call)
         return result if isinstance(result, Response) else json_response(result)
 
     endpoint.__name__ = route.handler.__name__
@@ -127,10 +132,12 @@ class WireRouter:
         self.routes: list[WireRoute] = []
 
     def route(
-        self, method: str, path: str, model: type[BaseModel] | None = None
+        self, method: str, path: str, model: type[BaseModel] | None = None, inline: bool = False
     ) -> Callable[[Handler], Handler]:
+        """Declare an endpoint; ``inline`` marks a short, bounded call (see AppState)."""
+
         def register(handler: Handler) -> Handler:
-            self.routes.append(WireRoute(method, path, model, handler))
+            self.routes.append(WireRoute(method, path, model, handler, inline))
             return handler
 
         return register

@@ -18,8 +18,10 @@ DEFAULT_EXPERIMENT_ID = "0"
 DEFAULT_EXPERIMENT_NAME = "Default"
 
 
-def require_experiment(repos: Repositories, ctx: RequestContext, experiment_id: str) -> Experiment:
-    experiment = repos.experiments.get(ctx.workspace, experiment_id)
+def require_experiment(
+    repos: Repositories, ctx: RequestContext, experiment_id: str, with_tags: bool = True
+) -> Experiment:
+    experiment = repos.experiments.get(ctx.workspace, experiment_id, with_tags)
     if experiment is None:
         raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
     return experiment
@@ -28,7 +30,8 @@ def require_experiment(repos: Repositories, ctx: RequestContext, experiment_id: 
 def require_active_experiment(
     repos: Repositories, ctx: RequestContext, experiment_id: str
 ) -> Experiment:
-    experiment = require_experiment(repos, ctx, experiment_id)
+    """The experiment (without its tags: callers only check it and read its location)."""
+    experiment = require_experiment(repos, ctx, experiment_id, with_tags=False)
     if experiment.lifecycle_stage != ACTIVE:
         raise InvalidParameterValue(
             f"The experiment {experiment_id} must be in the 'active' state. "

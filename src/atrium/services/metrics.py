@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from atrium.domain.entities import Metric, Page
+from atrium.domain.entities import Metric, MetricHistory
 from atrium.errors import InvalidParameterValue
 from atrium.services.context import RequestContext
 from atrium.services.runs import require_run
@@ -23,7 +23,7 @@ def get_metric_history(
     metric_key: str | None,
     max_results: int | None,
     page_token: str | None,
-) -> Page[Metric]:
+) -> MetricHistory:
     if not metric_key:
         raise InvalidParameterValue("Missing value for required parameter 'metric_key'.")
     if max_results is not None and max_results < 1:

@@ -13,7 +13,7 @@ from atrium.services import experiments as svc
 router = WireRouter()
 
 
-@router.route("POST", "/experiments/create", p.CreateExperiment)
+@router.route("POST", "/experiments/create", p.CreateExperiment, inline=True)
 def create_experiment(req: p.CreateExperiment, call: Call) -> dict[str, Any]:
     experiment_id = svc.create_experiment(
         call.ctx,
@@ -26,7 +26,7 @@ def create_experiment(req: p.CreateExperiment, call: Call) -> dict[str, Any]:
     return {"experiment_id": experiment_id}
 
 
-@router.route("GET", "/experiments/get", p.ExperimentId)
+@router.route("GET", "/experiments/get", p.ExperimentId, inline=True)
 def get_experiment(req: p.ExperimentId, call: Call) -> dict[str, Any]:
     found = svc.get_experiment(
         call.ctx, call.state.uow, required(req.experiment_id, "experiment_id")
@@ -34,7 +34,7 @@ def get_experiment(req: p.ExperimentId, call: Call) -> dict[str, Any]:
     return {"experiment": wire.experiment(found)}
 
 
-@router.route("GET", "/experiments/get-by-name", p.GetExperimentByName)
+@router.route("GET", "/experiments/get-by-name", p.GetExperimentByName, inline=True)
 def get_experiment_by_name(req: p.GetExperimentByName, call: Call) -> dict[str, Any]:
     name = required(req.experiment_name, "experiment_name")
     return {
@@ -61,7 +61,7 @@ router.route("POST", "/experiments/search", p.SearchExperiments)(_search)
 router.route("GET", "/experiments/search", p.SearchExperiments)(_search)
 
 
-@router.route("POST", "/experiments/update", p.UpdateExperiment)
+@router.route("POST", "/experiments/update", p.UpdateExperiment, inline=True)
 def update_experiment(req: p.UpdateExperiment, call: Call) -> dict[str, Any]:
     experiment_id = required(req.experiment_id, "experiment_id")
     svc.update_experiment(
@@ -82,7 +82,7 @@ def restore_experiment(req: p.ExperimentId, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/experiments/set-experiment-tag", p.SetExperimentTag)
+@router.route("POST", "/experiments/set-experiment-tag", p.SetExperimentTag, inline=True)
 def set_experiment_tag(req: p.SetExperimentTag, call: Call) -> dict[str, Any]:
     svc.set_experiment_tag(
         call.ctx,
@@ -94,7 +94,7 @@ def set_experiment_tag(req: p.SetExperimentTag, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/experiments/delete-experiment-tag", p.DeleteExperimentTag)
+@router.route("POST", "/experiments/delete-experiment-tag", p.DeleteExperimentTag, inline=True)
 def delete_experiment_tag(req: p.DeleteExperimentTag, call: Call) -> dict[str, Any]:
     svc.delete_experiment_tag(
         call.ctx,

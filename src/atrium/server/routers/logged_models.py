@@ -29,7 +29,7 @@ def search_logged_models(req: p.SearchLoggedModels, call: Call) -> dict[str, Any
     return wire.page("models", [wire.logged_model(m) for m in found.items], found.next_page_token)
 
 
-@router.route("POST", "/logged-models", p.CreateLoggedModel)
+@router.route("POST", "/logged-models", p.CreateLoggedModel, inline=True)
 def create_logged_model(req: p.CreateLoggedModel, call: Call) -> dict[str, Any]:
     created = svc.create_logged_model(
         call.ctx,
@@ -44,7 +44,7 @@ def create_logged_model(req: p.CreateLoggedModel, call: Call) -> dict[str, Any]:
     return {"model": wire.logged_model(created)}
 
 
-@router.route("GET", "/logged-models/{model_id}", p.GetLoggedModel)
+@router.route("GET", "/logged-models/{model_id}", p.GetLoggedModel, inline=True)
 def get_logged_model(req: p.GetLoggedModel, call: Call) -> dict[str, Any]:
     found = svc.get_logged_model(
         call.ctx, call.state.uow, call.path["model_id"], allow_deleted=req.allow_deleted
@@ -52,20 +52,20 @@ def get_logged_model(req: p.GetLoggedModel, call: Call) -> dict[str, Any]:
     return {"model": wire.logged_model(found)}
 
 
-@router.route("PATCH", "/logged-models/{model_id}", p.FinalizeLoggedModel)
+@router.route("PATCH", "/logged-models/{model_id}", p.FinalizeLoggedModel, inline=True)
 def finalize_logged_model(req: p.FinalizeLoggedModel, call: Call) -> dict[str, Any]:
     status = required(req.status, "status")
     found = svc.finalize_logged_model(call.ctx, call.state.uow, call.path["model_id"], status)
     return {"model": wire.logged_model(found)}
 
 
-@router.route("DELETE", "/logged-models/{model_id}", None)
+@router.route("DELETE", "/logged-models/{model_id}", None, inline=True)
 def delete_logged_model(_req: None, call: Call) -> dict[str, Any]:
     svc.delete_logged_model(call.ctx, call.state.uow, call.path["model_id"])
     return {}
 
 
-@router.route("PATCH", "/logged-models/{model_id}/tags", p.SetLoggedModelTags)
+@router.route("PATCH", "/logged-models/{model_id}/tags", p.SetLoggedModelTags, inline=True)
 def set_logged_model_tags(req: p.SetLoggedModelTags, call: Call) -> dict[str, Any]:
     found = svc.set_logged_model_tags(
         call.ctx, call.state.uow, call.path["model_id"], to_key_values(req.tags)
@@ -81,7 +81,7 @@ def delete_logged_model_tag(_req: None, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/logged-models/{model_id}/params", p.LogLoggedModelParams)
+@router.route("POST", "/logged-models/{model_id}/params", p.LogLoggedModelParams, inline=True)
 def log_logged_model_params(req: p.LogLoggedModelParams, call: Call) -> dict[str, Any]:
     svc.log_logged_model_params(
         call.ctx, call.state.uow, call.path["model_id"], to_key_values(req.params, "params")

@@ -23,7 +23,7 @@ def get_metric_history(req: p.GetMetricHistory, call: Call) -> dict[str, Any]:
         req.max_results,
         req.page_token,
     )
-    return wire.page("metrics", [wire.metric(m) for m in found.items], found.next_page_token)
+    return wire.page("metrics", wire.metric_history(found), found.next_page_token)
 
 
 @router.route("GET", "/metrics/get-history-bulk-interval", p.GetMetricHistoryBulkInterval)

@@ -30,13 +30,13 @@ def create_model_version(req: p.CreateModelVersion, call: Call) -> dict[str, Any
     return {"model_version": wire.model_version(created)}
 
 
-@router.route("GET", "/model-versions/get", p.VersionRef)
+@router.route("GET", "/model-versions/get", p.VersionRef, inline=True)
 def get_model_version(req: p.VersionRef, call: Call) -> dict[str, Any]:
     found = svc.get_model_version(call.ctx, call.state.uow, req.name, req.version)
     return {"model_version": wire.model_version(found)}
 
 
-@router.route("PATCH", "/model-versions/update", p.UpdateModelVersion)
+@router.route("PATCH", "/model-versions/update", p.UpdateModelVersion, inline=True)
 def update_model_version(req: p.UpdateModelVersion, call: Call) -> dict[str, Any]:
     updated = svc.update_model_version(
         call.ctx, call.state.uow, req.name, req.version, req.description
@@ -59,7 +59,7 @@ def search_model_versions(req: p.RegistrySearch, call: Call) -> dict[str, Any]:
     return wire.page("model_versions", versions, found.next_page_token)
 
 
-@router.route("POST", "/model-versions/transition-stage", p.TransitionStage)
+@router.route("POST", "/model-versions/transition-stage", p.TransitionStage, inline=True)
 def transition_model_version_stage(req: p.TransitionStage, call: Call) -> dict[str, Any]:
     moved = svc.transition_model_version_stage(
         call.ctx,
@@ -72,7 +72,7 @@ def transition_model_version_stage(req: p.TransitionStage, call: Call) -> dict[s
     return {"model_version": wire.model_version(moved)}
 
 
-@router.route("POST", "/model-versions/set-tag", p.VersionTag)
+@router.route("POST", "/model-versions/set-tag", p.VersionTag, inline=True)
 def set_model_version_tag(req: p.VersionTag, call: Call) -> dict[str, Any]:
     svc.set_model_version_tag(
         call.ctx,
@@ -93,7 +93,7 @@ def delete_model_version_tag(req: p.VersionTag, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("GET", "/model-versions/get-download-uri", p.VersionRef)
+@router.route("GET", "/model-versions/get-download-uri", p.VersionRef, inline=True)
 def get_model_version_download_uri(req: p.VersionRef, call: Call) -> dict[str, Any]:
     uri = svc.get_model_version_download_uri(call.ctx, call.state.uow, req.name, req.version)
     return {"artifact_uri": uri}

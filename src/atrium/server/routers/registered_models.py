@@ -13,7 +13,7 @@ from atrium.services import registered_models as svc
 router = WireRouter()
 
 
-@router.route("POST", "/registered-models/create", p.CreateRegisteredModel)
+@router.route("POST", "/registered-models/create", p.CreateRegisteredModel, inline=True)
 def create_registered_model(req: p.CreateRegisteredModel, call: Call) -> dict[str, Any]:
     created = svc.create_registered_model(
         call.ctx,
@@ -26,19 +26,19 @@ def create_registered_model(req: p.CreateRegisteredModel, call: Call) -> dict[st
     return {"registered_model": wire.registered_model(created)}
 
 
-@router.route("GET", "/registered-models/get", p.ModelName)
+@router.route("GET", "/registered-models/get", p.ModelName, inline=True)
 def get_registered_model(req: p.ModelName, call: Call) -> dict[str, Any]:
     found = svc.get_registered_model(call.ctx, call.state.uow, req.name)
     return {"registered_model": wire.registered_model(found)}
 
 
-@router.route("POST", "/registered-models/rename", p.RenameRegisteredModel)
+@router.route("POST", "/registered-models/rename", p.RenameRegisteredModel, inline=True)
 def rename_registered_model(req: p.RenameRegisteredModel, call: Call) -> dict[str, Any]:
     renamed = svc.rename_registered_model(call.ctx, call.state.uow, req.name, req.new_name)
     return {"registered_model": wire.registered_model(renamed)}
 
 
-@router.route("PATCH", "/registered-models/update", p.UpdateRegisteredModel)
+@router.route("PATCH", "/registered-models/update", p.UpdateRegisteredModel, inline=True)
 def update_registered_model(req: p.UpdateRegisteredModel, call: Call) -> dict[str, Any]:
     updated = svc.update_registered_model(
         call.ctx, call.state.uow, req.name, req.description, req.deployment_job_id
@@ -72,7 +72,7 @@ router.route("POST", "/registered-models/get-latest-versions", p.GetLatestVersio
 router.route("GET", "/registered-models/get-latest-versions", p.GetLatestVersions)(_latest_versions)
 
 
-@router.route("POST", "/registered-models/set-tag", p.ModelTag)
+@router.route("POST", "/registered-models/set-tag", p.ModelTag, inline=True)
 def set_registered_model_tag(req: p.ModelTag, call: Call) -> dict[str, Any]:
     key = required(req.key, "key")
     svc.set_registered_model_tag(call.ctx, call.state.uow, req.name, key, req.value or "")
@@ -85,19 +85,19 @@ def delete_registered_model_tag(req: p.ModelTag, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/registered-models/alias", p.ModelAlias)
+@router.route("POST", "/registered-models/alias", p.ModelAlias, inline=True)
 def set_registered_model_alias(req: p.ModelAlias, call: Call) -> dict[str, Any]:
     svc.set_registered_model_alias(call.ctx, call.state.uow, req.name, req.alias, req.version)
     return {}
 
 
-@router.route("DELETE", "/registered-models/alias", p.ModelAlias)
+@router.route("DELETE", "/registered-models/alias", p.ModelAlias, inline=True)
 def delete_registered_model_alias(req: p.ModelAlias, call: Call) -> dict[str, Any]:
     svc.delete_registered_model_alias(call.ctx, call.state.uow, req.name, req.alias)
     return {}
 
 
-@router.route("GET", "/registered-models/alias", p.ModelAlias)
+@router.route("GET", "/registered-models/alias", p.ModelAlias, inline=True)
 def get_model_version_by_alias(req: p.ModelAlias, call: Call) -> dict[str, Any]:
     found = svc.get_model_version_by_alias(call.ctx, call.state.uow, req.name, req.alias)
     return {"model_version": wire.model_version(found)}

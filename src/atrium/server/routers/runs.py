@@ -15,7 +15,7 @@ from atrium.services import runs as svc
 router = WireRouter()
 
 
-@router.route("POST", "/runs/create", p.CreateRun)
+@router.route("POST", "/runs/create", p.CreateRun, inline=True)
 def create_run(req: p.CreateRun, call: Call) -> dict[str, Any]:
     created = svc.create_run(
         call.ctx,
@@ -29,12 +29,12 @@ def create_run(req: p.CreateRun, call: Call) -> dict[str, Any]:
     return {"run": wire.run(created)}
 
 
-@router.route("GET", "/runs/get", p.RunRef)
+@router.route("GET", "/runs/get", p.RunRef, inline=True)
 def get_run(req: p.RunRef, call: Call) -> dict[str, Any]:
     return {"run": wire.run(svc.get_run(call.ctx, call.state.uow, required(req.id, "run_id")))}
 
 
-@router.route("POST", "/runs/update", p.UpdateRun)
+@router.route("POST", "/runs/update", p.UpdateRun, inline=True)
 def update_run(req: p.UpdateRun, call: Call) -> dict[str, Any]:
     info = svc.update_run(
         call.ctx, call.state.uow, required(req.id, "run_id"), req.status, req.end_time, req.run_name
@@ -42,13 +42,13 @@ def update_run(req: p.UpdateRun, call: Call) -> dict[str, Any]:
     return {"run_info": wire.run_info(info)}
 
 
-@router.route("POST", "/runs/delete", p.RunRef)
+@router.route("POST", "/runs/delete", p.RunRef, inline=True)
 def delete_run(req: p.RunRef, call: Call) -> dict[str, Any]:
     svc.delete_run(call.ctx, call.state.uow, required(req.id, "run_id"))
     return {}
 
 
-@router.route("POST", "/runs/restore", p.RunRef)
+@router.route("POST", "/runs/restore", p.RunRef, inline=True)
 def restore_run(req: p.RunRef, call: Call) -> dict[str, Any]:
     svc.restore_run(call.ctx, call.state.uow, required(req.id, "run_id"))
     return {}
@@ -81,20 +81,20 @@ def to_metric(m: p.WireMetric) -> Metric:
     )
 
 
-@router.route("POST", "/runs/log-metric", p.LogMetric)
+@router.route("POST", "/runs/log-metric", p.LogMetric, inline=True)
 def log_metric(req: p.LogMetric, call: Call) -> dict[str, Any]:
     run_logging.log_metric(call.ctx, call.state.uow, required(req.id, "run_id"), to_metric(req))
     return {}
 
 
-@router.route("POST", "/runs/log-parameter", p.LogParam)
+@router.route("POST", "/runs/log-parameter", p.LogParam, inline=True)
 def log_parameter(req: p.LogParam, call: Call) -> dict[str, Any]:
     param = KeyValue(required(req.key, "key"), req.value or "")
     run_logging.log_param(call.ctx, call.state.uow, required(req.id, "run_id"), param)
     return {}
 
 
-@router.route("POST", "/runs/log-batch", p.LogBatch)
+@router.route("POST", "/runs/log-batch", p.LogBatch, inline=True)
 def log_batch(req: p.LogBatch, call: Call) -> dict[str, Any]:
     run_logging.log_batch(
         call.ctx,
@@ -107,14 +107,14 @@ def log_batch(req: p.LogBatch, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/runs/set-tag", p.SetTag)
+@router.route("POST", "/runs/set-tag", p.SetTag, inline=True)
 def set_tag(req: p.SetTag, call: Call) -> dict[str, Any]:
     tag = KeyValue(required(req.key, "key"), req.value or "")
     run_logging.set_tag(call.ctx, call.state.uow, required(req.id, "run_id"), tag)
     return {}
 
 
-@router.route("POST", "/runs/delete-tag", p.DeleteTag)
+@router.route("POST", "/runs/delete-tag", p.DeleteTag, inline=True)
 def delete_tag(req: p.DeleteTag, call: Call) -> dict[str, Any]:
     run_logging.delete_tag(
         call.ctx, call.state.uow, required(req.id, "run_id"), required(req.key, "key")
@@ -135,7 +135,7 @@ def _dataset_input(item: p.WireDatasetInput) -> DatasetInput:
     return DatasetInput(dataset, tuple(to_key_values(item.tags)))
 
 
-@router.route("POST", "/runs/log-inputs", p.LogInputs)
+@router.route("POST", "/runs/log-inputs", p.LogInputs, inline=True)
 def log_inputs(req: p.LogInputs, call: Call) -> dict[str, Any]:
     run_logging.log_inputs(
         call.ctx,
@@ -147,7 +147,7 @@ def log_inputs(req: p.LogInputs, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("POST", "/runs/outputs", p.LogOutputs)
+@router.route("POST", "/runs/outputs", p.LogOutputs, inline=True)
 def log_outputs(req: p.LogOutputs, call: Call) -> dict[str, Any]:
     outputs = [
         ModelOutput(required(m.model_id, "models.model_id"), m.step or 0) for m in req.models

@@ -76,12 +76,12 @@ class SqlExperimentRepository:
         self.set_tags(new_id, tags)
         return new_id
 
-    def get(self, workspace: str, experiment_id: str) -> Experiment | None:
+    def get(self, workspace: str, experiment_id: str, with_tags: bool = True) -> Experiment | None:
         key = _parse_id(experiment_id)
         if key is None:
             return None
         params = {"workspace": workspace, "experiment_id": key}
-        found = self._hydrate(self._conn.execute(_GET_BY_ID, params).all())
+        found = self._hydrate(self._conn.execute(_GET_BY_ID, params).all(), with_tags)
         return found[0] if found else None
 
     def get_by_name(self, workspace: str, name: str) -> Experiment | None:
@@ -186,11 +186,11 @@ class SqlExperimentRepository:
         statement = in_workspace(sa.select(experiments), experiments, workspace).where(condition)
         return self._hydrate(self._conn.execute(statement).all())
 
-    def _hydrate(self, rows: Sequence[sa.Row[Any]]) -> list[Experiment]:
+    def _hydrate(self, rows: Sequence[sa.Row[Any]], with_tags: bool = True) -> list[Experiment]:
         if not rows:
             return []
         ids = [row.experiment_id for row in rows]
-        tag_rows = self._conn.execute(_TAGS_OF, {"ids": ids}).all()
+        tag_rows = self._conn.execute(_TAGS_OF, {"ids": ids}).all() if with_tags else []
         by_id: dict[int, list[KeyValue]] = {}
         for tag in tag_rows:
             by_id.setdefault(tag.experiment_id, []).append(KeyValue(tag.key, tag.value))

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from atrium.domain.entities import Metric, Page
+from atrium.domain.entities import HistoryRow, Metric, MetricHistory
 from atrium.stores.sql import paging
 from atrium.stores.sql.raw import fetch_tuples, insert_many
 from atrium.stores.sql.run_hydration import metric_from_row
@@ -132,17 +132,14 @@ class SqlMetricRepository:
 
     def history(
         self, run_pk: int, key: str, max_results: int, page_token: str | None
-    ) -> Page[Metric]:
+    ) -> MetricHistory:
         token = paging.decode_token(page_token)
         params = {"run_id": run_pk, "key": key, "offset": token.offset, "limit": max_results + 1}
-        rows = fetch_tuples(self._conn, _HISTORY, params)
-        nan = math.nan
-        # Positional unpacking: this loop runs once per point of histories 100k points long.
-        items = [
-            Metric(key, nan if is_nan else value, timestamp, step, model_id)
-            for value, is_nan, timestamp, step, model_id in rows[:max_results]
-        ]
-        return Page(items, paging.next_token(len(rows), max_results, token, None))
+        rows: list[HistoryRow] = fetch_tuples(self._conn, _HISTORY, params)
+        next_token = paging.next_token(len(rows), max_results, token, None)
+        if len(rows) > max_results:
+            del rows[max_results:]
+        return MetricHistory(key, rows, next_token)
 
     def bulk_interval(
         self,

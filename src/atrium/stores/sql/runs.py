@@ -21,6 +21,7 @@ from atrium.domain.search import Comparison, OrderKey
 from atrium.stores.base import RunRecord
 from atrium.stores.sql import upsert
 from atrium.stores.sql.database import inserted_id
+from atrium.stores.sql.raw import insert_many
 from atrium.stores.sql.run_hydration import load_runs, run_info_from_row
 from atrium.stores.sql.runs_search import search_runs
 from atrium.stores.sql.schema import (
@@ -36,6 +37,9 @@ from atrium.stores.sql.scoping import in_workspace
 CONTEXT_TAG = "mlflow.data.context"
 
 _INSERT_RUN = runs.insert()
+_INSERT_TAGS = (
+    tags.insert().inline().values({name: sa.bindparam(name) for name in ("run_id", "key", "value")})
+)
 # Built once: run lookups are on the path of every logging call.
 _FIND_RUN = in_workspace(sa.select(runs), runs, sa.bindparam("workspace")).where(
     runs.c.run_uuid == sa.bindparam("run_uuid")
@@ -63,7 +67,10 @@ class SqlRunRepository:
         }
         result = self._conn.execute(_INSERT_RUN, row)
         pk = inserted_id(result)
-        self.set_tags(pk, run_tags)
+        unique = {t.key: t.value for t in run_tags}
+        rows = [{"run_id": pk, "key": k, "value": v} for k, v in unique.items()]
+        if rows:  # a new run has no tags yet: a plain insert, no upsert needed
+            insert_many(self._conn, _INSERT_TAGS, rows)
         return pk
 
     def find(self, workspace: str, run_id: str) -> RunRecord | None:
