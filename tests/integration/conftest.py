@@ -19,8 +19,9 @@ from fastapi import FastAPI
 from atrium.server.settings import Settings
 from atrium.stores.sql import schema as sql_schema
 from atrium.stores.sql.database import Database
-from tests.support import postgres
+from tests.support import auth_helpers, postgres
 from tests.support.inprocess import serve, serve_app
+from tests.support.workspace_helpers import fresh_database
 
 API = "/api/2.0/mlflow"
 
@@ -429,3 +430,73 @@ def raw_request(
         return RawResponse(response.status, response.read())
     finally:
         conn.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Basic auth (tests/integration/test_auth_*.py): ``--app-name basic-auth`` servers per backend.
+
+
+@pytest.fixture(scope="session")
+def auth_server(
+    backend_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[auth_helpers.AuthServer]:
+    """A basic-auth server, workspaces off, on a fresh database of ``backend_uri``'s kind that
+    holds the tracking tables and the auth tables together (the same SQLite file or the same
+    PostgreSQL database)."""
+    backend = "sqlite" if backend_uri.startswith("sqlite") else "postgresql"
+    folder = tmp_path_factory.mktemp(f"auth-{backend}")
+    with (
+        fresh_database(backend, folder) as uri,
+        auth_helpers.serve_auth(backend, uri, folder, uri) as server,
+    ):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def auth_ws_server(
+    backend_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[auth_helpers.AuthServer]:
+    """A basic-auth server with workspaces on; its auth tables live in a database of their own."""
+    backend = "sqlite" if backend_uri.startswith("sqlite") else "postgresql"
+    folder = tmp_path_factory.mktemp(f"auth-ws-{backend}")
+    (folder / "auth").mkdir()
+    with (
+        fresh_database(backend, folder) as uri,
+        fresh_database(backend, folder / "auth") as auth_uri,
+        auth_helpers.serve_auth(backend, uri, folder, auth_uri, enable_workspaces=True) as server,
+    ):
+        yield server
+
+
+@pytest.fixture()
+def auth_admin(auth_server: auth_helpers.AuthServer) -> Iterator[auth_helpers.AuthClient]:
+    """The bootstrap admin of ``auth_server``, signing in with HTTP Basic."""
+    with auth_server.admin() as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class AuthMember:
+    """A non-admin user of ``auth_server`` with a password and an access token."""
+
+    username: str
+    password: str
+    token: str
+
+    @property
+    def basic(self) -> str:
+        return auth_helpers.basic(self.username, self.password)
+
+    @property
+    def bearer(self) -> str:
+        return auth_helpers.bearer(self.token)
+
+
+@pytest.fixture(scope="session")
+def auth_member(auth_server: auth_helpers.AuthServer) -> AuthMember:
+    username = auth_helpers.unique_name("member")
+    password = f"pw-{uuid.uuid4().hex}"
+    with auth_server.admin() as admin:
+        admin.create_user(username, password)
+        token, _ = admin.create_token(username=username, comment="member fixture")
+    return AuthMember(username, password, token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from atrium.protocol.common import Int64, WireFloat, WireKeyValue, WireModel, WirePage
 
@@ -71,8 +72,20 @@ class DeleteTag(RunRef):
     key: str | None = None
 
 
+class BatchMetric(TypedDict, total=False):
+    """A log-batch metric: validated into a plain dict, since batches carry 1,000 of them."""
+
+    key: str
+    value: float
+    timestamp: Int64
+    step: Int64
+    model_id: str
+    dataset_name: str
+    dataset_digest: str
+
+
 class LogBatch(RunRef):
-    metrics: list[WireMetric] = []
+    metrics: list[BatchMetric] = []
     params: list[WireKeyValue] = []
     tags: list[WireKeyValue] = []
 

@@ -69,6 +69,18 @@ def search_runs(req: p.SearchRuns, call: Call) -> dict[str, Any]:
     return wire.page("runs", [wire.run(r) for r in found.items], found.next_page_token)
 
 
+def batch_metric(m: p.BatchMetric) -> Metric:
+    return Metric(
+        key=required(m.get("key"), "metrics.key"),
+        value=required(m.get("value"), "metrics.value"),
+        timestamp=required(m.get("timestamp"), "metrics.timestamp"),
+        step=m.get("step") or 0,
+        model_id=m.get("model_id") or None,
+        dataset_name=m.get("dataset_name") or None,
+        dataset_digest=m.get("dataset_digest") or None,
+    )
+
+
 def to_metric(m: p.WireMetric) -> Metric:
     return Metric(
         key=required(m.key, "metrics.key"),
@@ -100,7 +112,7 @@ def log_batch(req: p.LogBatch, call: Call) -> dict[str, Any]:
         call.ctx,
         call.state.uow,
         required(req.id, "run_id"),
-        [to_metric(m) for m in req.metrics],
+        [batch_metric(m) for m in req.metrics],
         to_key_values(req.params, "params"),
         to_key_values(req.tags),
     )

@@ -117,11 +117,8 @@ class SqlMetricRepository:
             return
         rows = list({_point_key(m): _row(run_pk, m) for m in batch}.values())
         insert_many(self._conn, _insert_points(self._conn.dialect.name), rows)
-        newest: dict[str, Metric] = {}
-        for metric in batch:
-            current = newest.get(metric.key)
-            if current is None or _sort_key(metric) > _sort_key(current):
-                newest[metric.key] = metric
+        # Sorted ascending, the last metric seen for each key is its newest.
+        newest = {metric.key: metric for metric in sorted(batch, key=_sort_key)}
         self._raise_latest(run_pk, list(newest.values()))
 
     def _raise_latest(self, run_pk: int, candidates: list[Metric]) -> None:

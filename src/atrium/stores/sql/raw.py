@@ -7,6 +7,7 @@ SQLAlchemy's Row objects cost more than the query itself when a metric history r
 from __future__ import annotations
 
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +41,10 @@ def insert_many(
 ) -> None:
     """``executemany`` of a plain INSERT without SQLAlchemy's per-row parameter processing."""
     sql, order = _compiled(statement, connection.dialect)
-    arguments: Any = [tuple(row[name] for name in order) for row in rows] if order else rows
+    arguments: Any = rows
+    if order:  # positional placeholders: pick each row's values in order, in C
+        pick = itemgetter(*order)
+        arguments = [pick(row) for row in rows] if len(order) > 1 else [(pick(r),) for r in rows]
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, arguments)

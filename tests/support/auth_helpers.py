@@ -1,0 +1,329 @@
+"""Helpers for the basic-auth tests: config files, credentials, an HTTP client, DB inspection.
+
+Argon2id makes every password hash and every uncached password check cost ~0.1 s, so the
+tests create few users and talk as non-admins through access tokens (a SHA-256 lookup)
+wherever the point of the test is not the password itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
+from starlette.routing import BaseRoute, Route
+
+from atrium.server.auth import policy
+from atrium.server.dispatch import ExactPathDispatcher
+from atrium.server.settings import Settings
+
+from .inprocess import serve_app
+from .workspace_helpers import server_env, sqlalchemy_url
+
+ADMIN = "admin"
+ADMIN_PASSWORD = "admin-password-for-tests"
+API = "/api/2.0/mlflow"
+USERS = f"{API}/users"
+TOKENS = "/api/2.0/token"
+WORKSPACES = "/api/3.0/mlflow/workspaces"
+WORKSPACE_HEADER = "X-MLFLOW-WORKSPACE"
+REALM = re.compile(r'^Basic realm="[^"]+"$')
+DENIED = "Permission denied"
+DIGEST = re.compile(r"^[0-9a-f]{64}$")
+ARGON2ID = re.compile(r"^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$")
+
+# The example basic_auth.ini of MLflow's workspace documentation, byte for byte.
+SEED_EXAMPLE = """\
+[mlflow]
+default_permission = READ
+database_uri = sqlite:///basic_auth.db
+admin_username = admin
+admin_password = password1234
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+# Default secure setting for new deployments; for existing instances upgrading to workspaces,
+# set this to true for backwards compatibility (see note above).
+grant_default_workspace_access = false
+workspace_cache_max_size = 10000
+workspace_cache_ttl_seconds = 3600
+"""
+
+# Variables that would change the auth set-up of a server under test if inherited.
+_AUTH_VARIABLES = (
+    "ATRIUM_APP_NAME",
+    "ATRIUM_AUTH_CONFIG_PATH",
+    "MLFLOW_AUTH_CONFIG_PATH",
+    "ATRIUM_AUTH_ADMIN_USERNAME",
+    "MLFLOW_AUTH_ADMIN_USERNAME",
+    "ATRIUM_AUTH_ADMIN_PASSWORD",
+    "MLFLOW_AUTH_ADMIN_PASSWORD",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+)
+
+
+def auth_server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A server environment without inherited workspace or auth settings, plus ``extra``."""
+    env = {k: v for k, v in server_env().items() if k not in _AUTH_VARIABLES}
+    env.update(extra or {})
+    return env
+
+
+def write_auth_config(path: Path, section: str = "mlflow", **keys: str) -> Path:
+    """Write an ini file with one section holding ``keys`` (in the given order)."""
+    lines = [f"[{section}]", *(f"{key} = {value}" for key, value in keys.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def basic(username: str, password: str) -> str:
+    """An ``Authorization`` value for HTTP Basic."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+class AuthClient:
+    """HTTP calls sending one fixed ``Authorization`` value (or none)."""
+
+    def __init__(self, url: str, authorization: str | None, workspace: str | None = None):
+        headers: dict[str, str] = {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        if workspace is not None:
+            headers[WORKSPACE_HEADER] = workspace
+        self.http = httpx.Client(base_url=url, timeout=30, headers=headers)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> AuthClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        if method in ("GET", "HEAD"):
+            return self.http.request(method, path, params=params or body, headers=headers)
+        return self.http.request(method, path, json=body, params=params, headers=headers)
+
+    def ok(self, method: str, path: str, body: Any = None, **params: str) -> dict[str, Any]:
+        response = self.call(method, path, body, params=params or None)
+        assert response.status_code in (200, 201), (method, path, response.text)
+        payload: dict[str, Any] = response.json()
+        return payload
+
+    # Accounts and tokens -----------------------------------------------------------------
+
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> int:
+        body: dict[str, Any] = {"username": username, **extra}
+        if password is not None:
+            body["password"] = password
+        user = self.ok("POST", f"{USERS}/create", body)["user"]
+        assert user["username"] == username
+        return int(user["id"])
+
+    def create_token(self, **body: Any) -> tuple[str, dict[str, Any]]:
+        """``token/create``: ``(token_value, token_info)``."""
+        created = self.ok("POST", f"{TOKENS}/create", body)
+        return str(created["token_value"]), dict(created["token_info"])
+
+    def token_ids(self, **params: str) -> list[str]:
+        infos = self.ok("GET", f"{TOKENS}/list", **params).get("token_infos", [])
+        return [str(info["token_id"]) for info in infos]
+
+    def current_user(self) -> dict[str, Any]:
+        user: dict[str, Any] = self.ok("GET", f"{USERS}/current")["user"]
+        return user
+
+    # Tracking ----------------------------------------------------------------------------
+
+    def create_experiment(self, name: str | None = None) -> str:
+        body = {"name": name or unique_name("auth-exp")}
+        return str(self.ok("POST", f"{API}/experiments/create", body)["experiment_id"])
+
+    def experiment_exists(self, name: str) -> bool:
+        response = self.call("GET", f"{API}/experiments/get-by-name", params={"experiment_name": name})
+        assert response.status_code in (200, 404), response.text
+        return response.status_code == 200
+
+
+def assert_unauthenticated(response: httpx.Response) -> str:
+    """401, plain text, with a Basic challenge; return the body (for comparisons)."""
+    assert response.status_code == 401, (response.status_code, response.text)
+    assert REALM.match(response.headers.get("www-authenticate", "")), response.headers
+    assert response.headers["content-type"].startswith("text/plain"), response.headers
+    return response.text
+
+
+def assert_denied(response: httpx.Response) -> None:
+    """403 with the plain-text body MLflow sends, and nothing else."""
+    assert response.status_code == 403, (response.status_code, response.text)
+    assert response.text == DENIED
+    assert "www-authenticate" not in response.headers
+
+
+# Servers -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthServer:
+    """An in-process ``--app-name basic-auth`` server and where its data lives."""
+
+    url: str
+    app: FastAPI
+    backend: str
+    backend_uri: str
+    auth_uri: str
+
+    def client(self, authorization: str | None, workspace: str | None = None) -> AuthClient:
+        return AuthClient(self.url, authorization, workspace)
+
+    def admin(self, workspace: str | None = None) -> AuthClient:
+        return self.client(basic(ADMIN, ADMIN_PASSWORD), workspace)
+
+
+def auth_settings(
+    backend_uri: str,
+    folder: Path,
+    auth_uri: str,
+    *,
+    enable_workspaces: bool = False,
+    **config: str,
+) -> Settings:
+    """Settings of a basic-auth server whose ini (written into ``folder``) uses ``auth_uri``."""
+    ini = write_auth_config(
+        folder / "basic_auth.ini",
+        default_permission="READ",
+        database_uri=auth_uri,
+        admin_username=ADMIN,
+        admin_password=ADMIN_PASSWORD,
+        **config,
+    )
+    return Settings(
+        backend_store_uri=backend_uri,
+        artifacts_destination=str(folder / "artifacts"),
+        enable_workspaces=enable_workspaces,
+        workspace_store_uri=None,
+        client_workspace=None,
+        app_name="basic-auth",
+        auth_config_path=str(ini),
+    )
+
+
+@contextmanager
+def _without_auth_variables() -> Iterator[None]:
+    """The app reads the admin variables while it is built: hide any the test run inherited."""
+    saved = {name: os.environ.pop(name) for name in _AUTH_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+@contextmanager
+def serve_auth(
+    backend: str, backend_uri: str, folder: Path, auth_uri: str, *, enable_workspaces: bool = False
+) -> Iterator[AuthServer]:
+    """Serve a basic-auth app in-process (admin ``ADMIN`` / ``ADMIN_PASSWORD``)."""
+    settings = auth_settings(backend_uri, folder, auth_uri, enable_workspaces=enable_workspaces)
+    with ExitStack() as stack:
+        with _without_auth_variables():
+            served = stack.enter_context(serve_app(settings))
+        yield AuthServer(served.url, served.app, backend, backend_uri, auth_uri)
+
+
+# Database inspection -------------------------------------------------------------------------
+
+
+def query(uri: str, statement: str, **params: Any) -> list[sa.Row[Any]]:
+    """Rows of one SQL statement, read with a connection of its own (not the server's)."""
+    engine = sa.create_engine(sqlalchemy_url(uri))
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(statement), params).all())
+    finally:
+        engine.dispose()
+
+
+def table_names(uri: str) -> set[str]:
+    engine = sa.create_engine(sqlalchemy_url(uri))
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def database_contains(uri: str, needle: str) -> list[str]:
+    """Every ``table.column`` of the database whose text holds ``needle`` somewhere."""
+    engine = sa.create_engine(sqlalchemy_url(uri))
+    found: list[str] = []
+    try:
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                for row in conn.execute(sa.select(table)).mappings():
+                    found += [
+                        f"{table.name}.{column}"
+                        for column, value in row.items()
+                        if value is not None and needle in str(value)
+                    ]
+    finally:
+        engine.dispose()
+    return found
+
+
+# Route decisions ------------------------------------------------------------------------------
+
+
+def mounted_route_keys(app: FastAPI) -> set[tuple[str, str]]:
+    """Every ``(method, path)`` the app answers: its routes and its exact-path dispatch table.
+
+    A route object that is not a plain HTTP route (a mount, a websocket) is returned with the
+    method ``"*"``, so the caller can refuse it: nothing can be said about what it serves.
+    """
+    keys: set[tuple[str, str]] = set()
+    routes: list[BaseRoute] = list(app.routes)
+    for route in routes:
+        if isinstance(route, Route):
+            keys.update((method, route.path) for method in route.methods or {"*"})
+        else:
+            keys.add(("*", str(getattr(route, "path", repr(route)))))
+    for middleware in app.user_middleware:
+        if middleware.cls is ExactPathDispatcher:
+            table: Mapping[tuple[str, str], object] = middleware.kwargs["table"]
+            keys.update(table)
+    return keys
+
+
+def undecided_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """The mounted routes without a written decision in ``atrium.server.auth.policy``."""
+    return sorted(
+        (method, path)
+        for method, path in mounted_route_keys(app)
+        if method == "*" or policy.decision_for(method, path) is None
+    )
