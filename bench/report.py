@@ -53,6 +53,8 @@ METRICS: list[Metric] = [
     Metric("W5", "W5 search-runs 10k runs, filter+order", "s/page", "time", 10),
     Metric("W6", "W6 8 threads x log-metric: throughput", "req/s", "throughput", 10),
     Metric("W6p99", "W6 8 threads x log-metric: p99 latency", "ms", "time", 10),
+    Metric("W7create", "W7 create 500 model versions one by one", "versions/s", "throughput", 10),
+    Metric("W7search", "W7 search-model-versions, filtered, per page", "s/page", "time", 5),
     Metric("W8up", "W8 100 MB artifact upload", "MB/s", "throughput", 1),
     Metric("W8down", "W8 100 MB artifact download", "MB/s", "throughput", 1),
     Metric("MEM", "Peak RSS of server process tree", "MB", "memory", 0.2),
@@ -61,7 +63,7 @@ METRICS: list[Metric] = [
 METRIC: dict[str, Metric] = {m.key: m for m in METRICS}
 METRICS_OF: dict[str, list[str]] = {
     "W1": ["W1"], "W2": ["W2"], "W3": ["W3"], "W4": ["W4"], "W5": ["W5"],
-    "W6": ["W6", "W6p99"], "W8": ["W8up", "W8down"],
+    "W6": ["W6", "W6p99"], "W7": ["W7create", "W7search"], "W8": ["W8up", "W8down"],
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from httpclient import HttpClient
+from registry import w7_registry
 from workloads import (
     API,
     INNER_REPEATS,
@@ -161,5 +162,5 @@ def _check_search_page(resp: dict[str, Any], prev: float) -> float:
 
 
 SEEDED: dict[str, Callable[[Ctx], Result]] = {"W4": w4_history, "W5": w5_search}
-WORKLOADS: dict[str, Callable[[Ctx], Result]] = {**PLAIN, **SEEDED}
+WORKLOADS: dict[str, Callable[[Ctx], Result]] = {**PLAIN, "W7": w7_registry, **SEEDED}
 WORKLOADS = {k: WORKLOADS[k] for k in sorted(WORKLOADS)}

@@ -395,3 +395,16 @@ def test_local_random_paths_never_escape_root(raw: str) -> None:
             pass
         written = _walk_files(Path(tmp))
         assert all(p.resolve().is_relative_to(store.root) for p in written)
+
+
+def test_copy_tree_refuses_a_loop_below_a_linked_directory(tmp_path: Path) -> None:
+    """A link loop reached through another link (its real path differs) is still refused."""
+    store = LocalArtifactStore(tmp_path / "root")
+    target = store.root / "real" / "inner"
+    target.mkdir(parents=True)
+    (store.root / "top").mkdir()
+    (store.root / "top" / "via").symlink_to(store.root / "real")
+    (target / "back").symlink_to(target)
+    with pytest.raises(InvalidParameterValue):
+        store.copy_tree("top", "copy")
+    assert not store.exists("copy")

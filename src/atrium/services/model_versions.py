@@ -7,6 +7,7 @@ FAILED_REGISTRATION with the reason).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -101,7 +102,8 @@ def create_model_version(
     status, message = _copy_files(storage, source_key, target_key)
     with uow.write() as repos:
         repos.model_versions.update(version_pk, status=status, status_message=message)
-        return repos.model_versions.get(version_pk)
+    # Nothing else about a brand-new version can have changed: no need to read it back.
+    return dataclasses.replace(pending, status=status, status_message=message)
 
 
 def _copy_files(

@@ -206,26 +206,51 @@ class LocalArtifactStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = target.parent / _temp_name()
             try:
-                count = self._copy(source, staging, frozenset())
+                count = self._copy(source, staging, frozenset(), None)
                 os.rename(staging, target)
             except BaseException:
                 _remove(staging)
                 raise
         return count
 
-    def _copy(self, source: Path, target: Path, ancestors: frozenset[Path]) -> int:
-        """Copy one file or tree, materialising symlinks that stay inside root."""
-        real = self._resolve_inside(source)  # refuses a symlink escaping root
+    def _copy(
+        self, source: Path, target: Path, ancestors: frozenset[Path], real: Path | None
+    ) -> int:
+        """Copy one file or tree, materialising symlinks that stay inside root.
+
+        ``real`` is the entry's real path when it is known without asking the filesystem: a
+        plain entry of a directory whose real path is known. Only the top and symlinks are
+        resolved, so trees without links cost no extra path walks, and loops through links are
+        still caught against real paths.
+        """
+        if real is None:
+            real = self._resolve_inside(source)  # refuses a symlink escaping root
         if real in ancestors:
             raise _invalid_path()  # a symlink loop back to a directory being copied
         if not source.is_dir():
-            shutil.copyfile(source, target)
+            _link_or_copy(source, target)
             return 1
         target.mkdir()
         with os.scandir(source) as it:
-            names = [e.name for e in it if not e.name.startswith(TEMP_PREFIX)]
+            entries = [(e.name, e.is_symlink()) for e in it if not e.name.startswith(TEMP_PREFIX)]
         inner = ancestors | {real}
-        return sum(self._copy(source / name, target / name, inner) for name in names)
+        return sum(
+            self._copy(source / name, target / name, inner, None if link else real / name)
+            for name, link in entries
+        )
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the filesystem allows one, else a copy.
+
+    A link is as immutable as a copy here: this store never changes a file in place (writes
+    go to a temporary file renamed over the old one), so overwriting or deleting the source
+    leaves the linked inode, and the copy's contents, untouched.
+    """
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 if TYPE_CHECKING:

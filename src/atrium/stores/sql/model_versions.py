@@ -37,6 +37,15 @@ _JOINED = model_versions.join(
 _COLUMNS = (model_versions, registered_models.c.name)
 
 
+# Built once: looked up or written on every registry call.
+_INSERT_VERSION = model_versions.insert()
+_FIND_PK = sa.select(model_versions.c.id).where(
+    model_versions.c.model_pk == sa.bindparam("model_pk"),
+    model_versions.c.version == sa.bindparam("version"),
+)
+_UPDATE_BY_PK = model_versions.update().where(model_versions.c.id == sa.bindparam("pk"))
+
+
 def _condition(comparison: Comparison) -> Condition:
     if comparison.entity == "tag":
         return key_value_match(
@@ -58,33 +67,29 @@ class SqlModelVersionRepository:
         self._conn = connection
 
     def create(self, model_pk: int, version: ModelVersion) -> int:
-        result = self._conn.execute(
-            model_versions.insert().values(
-                model_pk=model_pk,
-                version=version.version,
-                creation_timestamp=version.creation_timestamp,
-                last_updated_timestamp=version.last_updated_timestamp,
-                user_id=version.user_id,
-                current_stage=version.current_stage,
-                description=version.description,
-                source=version.source,
-                storage_location=version.storage_location,
-                run_id=version.run_id,
-                run_link=version.run_link,
-                model_id=version.model_id,
-                status=version.status,
-                status_message=version.status_message,
-            )
-        )
+        row = {
+            "model_pk": model_pk,
+            "version": version.version,
+            "creation_timestamp": version.creation_timestamp,
+            "last_updated_timestamp": version.last_updated_timestamp,
+            "user_id": version.user_id,
+            "current_stage": version.current_stage,
+            "description": version.description,
+            "source": version.source,
+            "storage_location": version.storage_location,
+            "run_id": version.run_id,
+            "run_link": version.run_link,
+            "model_id": version.model_id,
+            "status": version.status,
+            "status_message": version.status_message,
+        }
+        result = self._conn.execute(_INSERT_VERSION, row)
         pk = inserted_id(result)
         self.set_tags(pk, version.tags)
         return pk
 
     def find_pk(self, model_pk: int, version: int) -> int | None:
-        statement = sa.select(model_versions.c.id).where(
-            model_versions.c.model_pk == model_pk, model_versions.c.version == version
-        )
-        found = self._conn.execute(statement).scalar()
+        found = self._conn.execute(_FIND_PK, {"model_pk": model_pk, "version": version}).scalar()
         return None if found is None else int(found)
 
     def get(self, pk: int) -> ModelVersion:

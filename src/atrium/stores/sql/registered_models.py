@@ -31,6 +31,19 @@ _ORDERABLE: dict[str, sa.ColumnElement[Any]] = {
 }
 
 
+# Built once: every registry call looks its model up.
+_FIND_PK = in_workspace(
+    sa.select(registered_models.c.id), registered_models, sa.bindparam("workspace")
+).where(registered_models.c.name == sa.bindparam("name"))
+_UPDATE_BY_PK = registered_models.update().where(registered_models.c.id == sa.bindparam("pk"))
+_NEXT_VERSION = (
+    registered_models.update()
+    .where(registered_models.c.id == sa.bindparam("pk"))
+    .values(last_version=registered_models.c.last_version + 1)
+    .returning(registered_models.c.last_version)
+)
+
+
 def _condition(comparison: Comparison) -> Condition:
     entity, key, op, value = comparison.entity, comparison.key, comparison.op, comparison.value
     if entity == "tag":
@@ -71,10 +84,7 @@ class SqlRegisteredModelRepository:
         return pk
 
     def find_pk(self, workspace: str, name: str) -> int | None:
-        statement = in_workspace(
-            sa.select(registered_models.c.id), registered_models, workspace
-        ).where(registered_models.c.name == name)
-        found = self._conn.execute(statement).scalar()
+        found = self._conn.execute(_FIND_PK, {"workspace": workspace, "name": name}).scalar()
         return None if found is None else int(found)
 
     def get(self, pk: int) -> RegisteredModel:
@@ -97,13 +107,7 @@ class SqlRegisteredModelRepository:
 
     def next_version(self, pk: int) -> int:
         """Issue the model's next version number (atomic inside the write transaction)."""
-        statement = (
-            registered_models.update()
-            .where(registered_models.c.id == pk)
-            .values(last_version=registered_models.c.last_version + 1)
-            .returning(registered_models.c.last_version)
-        )
-        return int(self._conn.execute(statement).scalar_one())
+        return int(self._conn.execute(_NEXT_VERSION, {"pk": pk}).scalar_one())
 
     def set_tags(self, pk: int, tags: Sequence[KeyValue]) -> None:
         rows = [
