@@ -194,12 +194,6 @@ def test_read_only_token_reads_but_never_writes(
     assert all(t.get("comment") != "escalate" for t in tokens)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a read-only token gets 403 on the GET routes every user may call "
-    "(users/current, token/list, GET workspaces, openapi.json): their decision is "
-    "AUTHENTICATED, which is not marked reads_only",
-)
 def test_read_only_token_may_read_its_own_account(
     auth_server: AuthServer, auth_admin: AuthClient
 ) -> None:
@@ -298,11 +292,6 @@ def test_service_user_signs_in_with_tokens_only(
     assert not auth_admin.experiment_exists(bot)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an admin's update-password gives a service user a password, and the bot "
-    "can then sign in with HTTP Basic (is_service is not checked)",
-)
 def test_service_user_never_gets_a_password(
     auth_server: AuthServer, auth_admin: AuthClient
 ) -> None:
@@ -361,11 +350,6 @@ def test_workspace_limited_token_reaches_only_its_workspaces(
             assert admin.experiment_exists(name) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: token/create called with a workspace-limited token mints a token with no "
-    "workspace limit, which then reaches every workspace",
-)
 def test_workspace_limited_token_cannot_mint_a_wider_token(
     auth_ws_server: AuthServer, teams: tuple[str, str]
 ) -> None:
@@ -382,11 +366,6 @@ def test_workspace_limited_token_cannot_mint_a_wider_token(
         assert_denied(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='BUG: token/create {"workspaces": []} returns a token with no workspace limit '
-    "(the empty list is read as 'no limit'), which reaches every workspace",
-)
 def test_token_limited_to_no_workspace_reaches_none(
     auth_ws_server: AuthServer, teams: tuple[str, str]
 ) -> None:
@@ -399,3 +378,22 @@ def test_token_limited_to_no_workspace_reaches_none(
     for workspace in (*teams, None):
         with auth_ws_server.client(bearer(value), workspace) as scoped:
             assert_denied(scoped.call("POST", f"{API}/experiments/search", {}))
+
+
+def test_workspace_limited_token_cannot_manage_other_workspaces(
+    auth_ws_server: AuthServer, teams: tuple[str, str]
+) -> None:
+    team_a, _ = teams
+    victim = unique_name("victim")
+    with auth_ws_server.admin() as admin:
+        assert admin.call("POST", WORKSPACES, {"name": victim}).status_code == 201
+        value, _ = admin.create_token(workspaces=[team_a])
+    with auth_ws_server.client(bearer(value), team_a) as scoped:
+        update = scoped.call("PATCH", f"{WORKSPACES}/{victim}", {"description": "changed"})
+        delete = scoped.call("DELETE", f"{WORKSPACES}/{victim}")
+    with auth_ws_server.admin() as admin:
+        kept = admin.call("GET", f"{WORKSPACES}/{victim}")
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["workspace"].get("description") is None
+    assert_denied(update)
+    assert_denied(delete)

@@ -12,6 +12,8 @@ import http.client
 import json
 import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -22,14 +24,16 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
+import uvicorn
 from fastapi import FastAPI
 from starlette.routing import BaseRoute, Route
 
+from atrium.server.app import create_app
 from atrium.server.auth import policy
 from atrium.server.dispatch import ExactPathDispatcher
 from atrium.server.settings import Settings
 
-from .inprocess import serve_app
+from .ports import free_port
 from .workspace_helpers import server_env, sqlalchemy_url
 
 ADMIN = "admin"
@@ -276,6 +280,35 @@ def _without_auth_variables() -> Iterator[None]:
 
 
 @contextmanager
+def _serve_unrecorded(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
+    """``inprocess.serve_app`` without its route recorder.
+
+    The recorder feeds the integration suite's route-coverage and cross-workspace probe
+    checks, which are about servers without auth; the auth routes are judged by
+    ``test_auth_policy.py`` instead, so auth servers must not add to what they see.
+    """
+    port = free_port()
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"atrium-auth-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("in-process Atrium auth server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        app.state.database.dispose()
+        if app.state.atrium.auth is not None:
+            app.state.atrium.auth.store.database.dispose()
+
+
+@contextmanager
 def serve_auth(
     backend: str, backend_uri: str, folder: Path, auth_uri: str, *, enable_workspaces: bool = False
 ) -> Iterator[AuthServer]:
@@ -283,8 +316,8 @@ def serve_auth(
     settings = auth_settings(backend_uri, folder, auth_uri, enable_workspaces=enable_workspaces)
     with ExitStack() as stack:
         with _without_auth_variables():
-            served = stack.enter_context(serve_app(settings))
-        yield AuthServer(served.url, served.app, backend, backend_uri, auth_uri)
+            url, app = stack.enter_context(_serve_unrecorded(settings))
+        yield AuthServer(url, app, backend, backend_uri, auth_uri)
 
 
 # Database inspection -------------------------------------------------------------------------

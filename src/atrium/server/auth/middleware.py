@@ -50,8 +50,20 @@ def _denied() -> Response:
     return PlainTextResponse("Permission denied", status_code=403)
 
 
-def _allowed(decision: policy.Decision | None, principal: Principal, workspace: str) -> bool:
-    if principal.read_only and not (decision is not None and decision.reads_only):
+def _allowed(
+    decision: policy.Decision | None, principal: Principal, workspace: str, method: str
+) -> bool:
+    reads = method in ("GET", "HEAD") or (decision is not None and decision.reads_only)
+    if principal.read_only and not reads:
+        return False
+    # A token limited to some workspaces or to reading is for tracking work in them; it can
+    # neither administer the server nor mint, revoke or change credentials.
+    outside_tracking = decision is None or decision.kind != "resource"
+    if (
+        principal.restricted
+        and outside_tracking
+        and (decision is None or decision.kind == "admin" or not reads)
+    ):
         return False
     if decision is None or decision.kind in ("admin", "resource"):
         # Resource grants are not enforced yet: tracking and registry routes are for super
@@ -83,7 +95,7 @@ class AuthMiddleware:
             return
         state = scope.setdefault("state", {})
         ctx: RequestContext = state.get("ctx") or RequestContext()
-        if not _allowed(decision, principal, ctx.workspace):
+        if not _allowed(decision, principal, ctx.workspace, scope["method"]):
             await _denied()(scope, receive, send)
             return
         state["ctx"] = dataclasses.replace(

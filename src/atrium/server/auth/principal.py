@@ -24,6 +24,13 @@ class Principal:
     def read_only(self) -> bool:
         return self.token is not None and self.token.read_only
 
+    @property
+    def restricted(self) -> bool:
+        """Signed in with a token limited to some workspaces or to reading."""
+        return self.token is not None and (
+            self.token.read_only or self.token.workspaces is not None
+        )
+
     def reaches_workspace(self, workspace: str) -> bool:
         """False when the token used is restricted to other workspaces."""
         allowed = self.token.workspaces if self.token is not None else None

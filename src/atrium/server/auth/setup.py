@@ -56,7 +56,8 @@ def build_auth(settings: Settings) -> AuthRuntime | None:
     if settings.app_name != "basic-auth":
         raise InvalidState(f"Unknown --app-name '{settings.app_name}'; use 'basic-auth'.")
     config = load_auth_config(settings.auth_config_path, os.environ)
+    custom = _custom_authenticator(config.authorization_function)  # refuse before writing
     store = AuthStore.from_uri(config.database_uri)
     _ensure_admin(store, config)
-    authenticator = Authenticator(store, _custom_authenticator(config.authorization_function))
+    authenticator = Authenticator(store, custom)
     return AuthRuntime(config, store, authenticator)

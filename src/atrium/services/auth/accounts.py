@@ -54,6 +54,10 @@ def update_password(
 ) -> None:
     _self_or_admin(ctx, username)
     user = _require_user(store, username)
+    if user.is_service:
+        raise InvalidParameterValue(
+            f"'{user.username}' is a service user: it signs in with access tokens only."
+        )
     new = validate_new_password(password)
     if not ctx.is_admin:
         if not current_password or not verify_password(user.password_hash or "", current_password):
@@ -91,12 +95,15 @@ def create_token(
         raise InvalidParameterValue(
             f"lifetime_seconds must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS}."
         )
+    if workspaces is not None and not workspaces:
+        raise InvalidParameterValue(
+            "workspaces must name at least one workspace; omit it for a token of every workspace."
+        )
     now = now_ms()
     expires = now + lifetime_seconds * 1000 if lifetime_seconds is not None else None
     plaintext, digest = new_token()
-    token = store.create_token(
-        user.id, digest, comment, now, expires, list(workspaces) if workspaces else None, read_only
-    )
+    limits = list(workspaces) if workspaces is not None else None
+    token = store.create_token(user.id, digest, comment, now, expires, limits, read_only)
     return plaintext, token
 
 
