@@ -125,7 +125,7 @@ class SqlMetricRepository:
         rows = [_row(run_pk, m) for m in candidates]
         for row in rows:
             del row["dataset_name"], row["dataset_digest"]
-        self._conn.execute(_latest_upsert(self._conn.dialect.name), rows)
+        insert_many(self._conn, _latest_upsert(self._conn.dialect.name), rows)
 
     def history(
         self, run_pk: int, key: str, max_results: int, page_token: str | None

@@ -36,6 +36,21 @@ def fetch_tuples(
         cursor.close()
 
 
+def fetch_first(
+    connection: sa.Connection, statement: sa.Select[Any], params: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row of a statement built from named ``bindparam``s, as a plain tuple."""
+    sql, order = _compiled(statement, connection.dialect)
+    arguments: Any = tuple(params[name] for name in order) if order else params
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, arguments)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
 def insert_many(
     connection: sa.Connection, statement: sa.Insert, rows: list[dict[str, Any]]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from atrium.domain.search import Comparison, OrderKey
 from atrium.stores.base import RunRecord
 from atrium.stores.sql import upsert
 from atrium.stores.sql.database import inserted_id
-from atrium.stores.sql.raw import insert_many
+from atrium.stores.sql.raw import fetch_first, insert_many
 from atrium.stores.sql.run_hydration import load_runs, run_info_from_row
 from atrium.stores.sql.runs_search import search_runs
 from atrium.stores.sql.schema import (
@@ -37,6 +38,8 @@ from atrium.stores.sql.scoping import in_workspace
 CONTEXT_TAG = "mlflow.data.context"
 
 _INSERT_RUN = runs.insert()
+# Names for a ``runs`` row read as a plain tuple.
+_RunColumns = namedtuple("_RunColumns", [c.name for c in runs.columns])  # type: ignore[misc]
 _INSERT_TAGS = (
     tags.insert().inline().values({name: sa.bindparam(name) for name in ("run_id", "key", "value")})
 )
@@ -74,8 +77,11 @@ class SqlRunRepository:
         return pk
 
     def find(self, workspace: str, run_id: str) -> RunRecord | None:
-        row = self._conn.execute(_FIND_RUN, {"workspace": workspace, "run_uuid": run_id}).first()
-        return None if row is None else RunRecord(row.id, run_info_from_row(row))
+        # On the path of every logging call: read as a plain tuple, columns in table order.
+        row = fetch_first(self._conn, _FIND_RUN, {"workspace": workspace, "run_uuid": run_id})
+        if row is None:
+            return None
+        return RunRecord(row[0], run_info_from_row(_RunColumns(*row)))
 
     def update(self, pk: int, **values: Any) -> None:
         self._conn.execute(runs.update().where(runs.c.id == pk).values(**values))
