@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import posixpath
 import re
 from functools import lru_cache
@@ -161,7 +160,3 @@ def validate_logged_model_name(name: str) -> None:
         raise InvalidParameterValue(
             f"Invalid model name '{name}': names may not contain any of {' '.join(bad)}"
         )
-
-
-def is_finite(value: float) -> bool:
-    return math.isfinite(value)

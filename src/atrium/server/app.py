@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,11 +88,9 @@ def build_state(settings: Settings, database: Database) -> AppState:
         proxied=settings.serve_artifacts,
         workspaces_enabled=enabled,
     )
-    locations = ArtifactLocations(
-        settings.resolved_artifact_root(),
-        workspaces_enabled=enabled,
-        workspace_root=directory.artifact_root if directory else _no_root,
-    )
+    locations = ArtifactLocations(settings.resolved_artifact_root(), workspaces_enabled=enabled)
+    if directory is not None:
+        locations = dataclasses.replace(locations, workspace_root=directory.artifact_root)
     uow = SqlUnitOfWork(database)
     ensure_default_experiment(uow, locations)
     return AppState(
@@ -104,10 +103,6 @@ def build_state(settings: Settings, database: Database) -> AppState:
         auth=_auth_runtime(settings),
         inline_point_calls=database.is_sqlite,
     )
-
-
-def _no_root(_workspace: str) -> str | None:
-    return None
 
 
 def _auth_runtime(settings: Settings) -> AuthRuntime | None:

@@ -70,5 +70,6 @@ class WorkspaceContextMiddleware:
         if not name or name == self.directory.default_name:
             return RequestContext(self.directory.default_name)
         validate_workspace_name(name)
-        await run_in_threadpool(self.directory.require, name)
+        if self.directory.cached(name) is None:  # only a cache miss asks the provider (I/O)
+            await run_in_threadpool(self.directory.require, name)
         return RequestContext(name)

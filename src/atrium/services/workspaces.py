@@ -50,12 +50,17 @@ class WorkspaceDirectory:
         self._cache: dict[str, tuple[float, Workspace]] = {}
         self._lock = threading.Lock()
 
-    def find(self, name: str) -> Workspace | None:
-        now = time.monotonic()
+    def cached(self, name: str) -> Workspace | None:
+        """The workspace if it was seen recently, without asking the provider."""
         with self._lock:
             hit = self._cache.get(name)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def find(self, name: str) -> Workspace | None:
+        hit = self.cached(name)
+        if hit is not None:
+            return hit
+        now = time.monotonic()
         found = self.provider.get_workspace(name)
         if found is not None:
             with self._lock:

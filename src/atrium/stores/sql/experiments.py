@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from atrium.domain.entities import ACTIVE, Experiment, KeyValue, Page
 from atrium.domain.search import Comparison, OrderKey
 from atrium.errors import InvalidParameterValue
-from atrium.stores.sql import paging
+from atrium.stores.sql import paging, upsert
 from atrium.stores.sql.database import inserted_id
 from atrium.stores.sql.errors import unique_violation_as
 from atrium.stores.sql.filters import Condition, compare, key_value_match
@@ -102,24 +102,10 @@ class SqlExperimentRepository:
         self._update(experiment_id, lifecycle_stage=stage, last_update_time=now)
 
     def set_tags(self, experiment_id: str, tags: Sequence[KeyValue]) -> None:
-        key = int(experiment_id)
-        for tag in {t.key: t for t in tags}.values():
-            self._conn.execute(
-                experiment_tags.delete().where(
-                    experiment_tags.c.experiment_id == key, experiment_tags.c.key == tag.key
-                )
-            )
-            self._conn.execute(
-                experiment_tags.insert().values(experiment_id=key, key=tag.key, value=tag.value)
-            )
+        upsert.replace_key_values(self._conn, experiment_tags, int(experiment_id), tags)
 
     def delete_tag(self, experiment_id: str, key: str) -> bool:
-        result = self._conn.execute(
-            experiment_tags.delete().where(
-                experiment_tags.c.experiment_id == int(experiment_id), experiment_tags.c.key == key
-            )
-        )
-        return result.rowcount > 0
+        return upsert.delete_key(self._conn, experiment_tags, int(experiment_id), key)
 
     def search(
         self,

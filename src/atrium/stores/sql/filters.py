@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from atrium.errors import InvalidParameterValue
+from atrium.stores.sql.upsert import owner_column_name
 
 Condition = ColumnElement[bool]
 
@@ -44,16 +45,12 @@ def key_value_match(
     table: sa.Table, owner_column: ColumnElement[Any], key: str, op: str, value: Any
 ) -> Condition:
     """Match rows owning a key/value row (tag, param, latest metric) that satisfies ``op``."""
-    exists_key = sa.and_(table.c[_owner_name(table)] == owner_column, table.c.key == key)
+    exists_key = sa.and_(table.c[owner_column_name(table)] == owner_column, table.c.key == key)
     if op == "IS NULL":
         return ~sa.exists().where(exists_key)
     if op == "IS NOT NULL":
         return sa.exists().where(exists_key)
     return sa.exists().where(exists_key, compare(table.c.value, op, value))
-
-
-def _owner_name(table: sa.Table) -> str:
-    return next(iter(table.primary_key.columns)).name
 
 
 def nulls_last(expression: ColumnElement[Any], ascending: bool) -> list[ColumnElement[Any]]:

@@ -76,26 +76,13 @@ class SqlLoggedModelRepository:
         self._conn.execute(logged_models.update().where(logged_models.c.id == pk).values(**values))
 
     def set_params(self, pk: int, model_params: Sequence[KeyValue]) -> None:
-        rows = [{"model_pk": pk, "key": k, "value": v} for k, v in _unique(model_params).items()]
-        if rows:
-            upsert.replace_rows(
-                self._conn, logged_model_params, rows, ("model_pk", "key"), ("value",)
-            )
+        upsert.replace_key_values(self._conn, logged_model_params, pk, model_params)
 
     def set_tags(self, pk: int, model_tags: Sequence[KeyValue]) -> None:
-        rows = [{"model_pk": pk, "key": k, "value": v} for k, v in _unique(model_tags).items()]
-        if rows:
-            upsert.replace_rows(
-                self._conn, logged_model_tags, rows, ("model_pk", "key"), ("value",)
-            )
+        upsert.replace_key_values(self._conn, logged_model_tags, pk, model_tags)
 
     def delete_tag(self, pk: int, key: str) -> bool:
-        result = self._conn.execute(
-            logged_model_tags.delete().where(
-                logged_model_tags.c.model_pk == pk, logged_model_tags.c.key == key
-            )
-        )
-        return result.rowcount > 0
+        return upsert.delete_key(self._conn, logged_model_tags, pk, key)
 
     def search(
         self,

@@ -118,22 +118,10 @@ class SqlModelVersionRepository:
         self._conn.execute(model_versions.delete().where(model_versions.c.id == pk))
 
     def set_tags(self, pk: int, tags: Sequence[KeyValue]) -> None:
-        rows = [
-            {"version_pk": pk, "key": t.key, "value": t.value}
-            for t in {t.key: t for t in tags}.values()
-        ]
-        if rows:
-            upsert.replace_rows(
-                self._conn, model_version_tags, rows, ("version_pk", "key"), ("value",)
-            )
+        upsert.replace_key_values(self._conn, model_version_tags, pk, tags)
 
     def delete_tag(self, pk: int, key: str) -> bool:
-        result = self._conn.execute(
-            model_version_tags.delete().where(
-                model_version_tags.c.version_pk == pk, model_version_tags.c.key == key
-            )
-        )
-        return result.rowcount > 0
+        return upsert.delete_key(self._conn, model_version_tags, pk, key)
 
     def archive_stage(self, model_pk: int, stage: str, keep_pk: int, now: int) -> None:
         """Move every other version of the model in ``stage`` to Archived."""

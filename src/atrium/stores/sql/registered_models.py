@@ -110,22 +110,10 @@ class SqlRegisteredModelRepository:
         return int(self._conn.execute(_NEXT_VERSION, {"pk": pk}).scalar_one())
 
     def set_tags(self, pk: int, tags: Sequence[KeyValue]) -> None:
-        rows = [
-            {"model_pk": pk, "key": t.key, "value": t.value}
-            for t in {t.key: t for t in tags}.values()
-        ]
-        if rows:
-            upsert.replace_rows(
-                self._conn, registered_model_tags, rows, ("model_pk", "key"), ("value",)
-            )
+        upsert.replace_key_values(self._conn, registered_model_tags, pk, tags)
 
     def delete_tag(self, pk: int, key: str) -> bool:
-        result = self._conn.execute(
-            registered_model_tags.delete().where(
-                registered_model_tags.c.model_pk == pk, registered_model_tags.c.key == key
-            )
-        )
-        return result.rowcount > 0
+        return upsert.delete_key(self._conn, registered_model_tags, pk, key)
 
     def set_alias(self, pk: int, alias: str, version: int) -> None:
         row = {"model_pk": pk, "alias": alias, "version": version}

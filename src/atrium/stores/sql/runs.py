@@ -109,14 +109,10 @@ class SqlRunRepository:
             )
 
     def set_tags(self, pk: int, run_tags: Sequence[KeyValue]) -> None:
-        unique = {t.key: t.value for t in run_tags}
-        if unique:
-            rows = [{"run_id": pk, "key": k, "value": v} for k, v in unique.items()]
-            upsert.replace_rows(self._conn, tags, rows, ("run_id", "key"), ("value",))
+        upsert.replace_key_values(self._conn, tags, pk, run_tags)
 
     def delete_tag(self, pk: int, key: str) -> bool:
-        result = self._conn.execute(tags.delete().where(tags.c.run_id == pk, tags.c.key == key))
-        return result.rowcount > 0
+        return upsert.delete_key(self._conn, tags, pk, key)
 
     def add_dataset_inputs(
         self, pk: int, experiment_id: str, inputs: Sequence[DatasetInput]
