@@ -7,6 +7,9 @@ Two interchangeable backends with the same interface:
   versus ~0.57 ms for ``httpx.Client`` -- httpx's own overhead would otherwise dominate the
   per-request time of a fast server.
 * ``httpx``: ``httpx.Client`` (keep-alive, ``trust_env=False``), for cross-checking.
+
+Optional default ``headers`` (e.g. the ``Authorization`` of ``run.py --auth``) go with every
+request.
 """
 
 from __future__ import annotations
@@ -54,19 +57,29 @@ class RequestFailed(Exception):
 
 
 class HttpClient:
-    def __init__(self, base_url: str, *, kind: str = "httpclient", timeout: float = 120.0):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        kind: str = "httpclient",
+        timeout: float = 120.0,
+        headers: dict[str, str] | None = None,
+    ):
         parts = urlsplit(base_url)
         if parts.hostname != "127.0.0.1":
             raise ValueError(f"benchmark only talks to 127.0.0.1, not {base_url}")
         self.kind = kind
         self.timeout = timeout
+        self.headers = dict(headers or {})
         self._host = parts.hostname
         self._port = parts.port or 80
         self._conn: http.client.HTTPConnection | None = None
         self._last_used = 0.0
         self._httpx: httpx.Client | None = None
         if kind == "httpx":
-            self._httpx = httpx.Client(base_url=base_url, timeout=timeout, trust_env=False)
+            self._httpx = httpx.Client(
+                base_url=base_url, timeout=timeout, trust_env=False, headers=self.headers
+            )
         elif kind != "httpclient":
             raise ValueError(f"unknown client kind {kind!r}")
 
@@ -101,6 +114,7 @@ class HttpClient:
         self, method: str, url: str, body: Any, headers: dict[str, str]
     ) -> http.client.HTTPResponse:
         conn = self._connection()
+        headers = {**self.headers, **headers}
         try:
             conn.request(method, url, body=body, headers=headers)
             return conn.getresponse()
@@ -124,9 +138,13 @@ class HttpClient:
         body: bytes | None = None,
         params: Params | None = None,
         content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
     ) -> Response:
+        """One request; `headers` add to (and override) the client's default headers."""
         url = path + ("?" + urlencode(params, doseq=True) if params else "")
-        headers = {"Content-Type": content_type} if body is not None else {}
+        headers = dict(headers or {})
+        if body is not None:
+            headers["Content-Type"] = content_type
         if self._httpx is not None:
             r = self._httpx.request(method, url, content=body, headers=headers)
             return Response(r.status_code, r.content)

@@ -141,3 +141,43 @@ def detail_table(results: Results, configs: list[str], metric_keys: list[str]) -
             cells.append(f"**{fmt(median(values))}** ({reps})")
         rows.append(f"| {metric.label} | {metric.unit} | " + " | ".join(cells) + " |")
     return head + "\n".join(rows) + "\n"
+
+
+AUTH_OVERHEAD_TARGET = 0.20  # permission checks may cost Atrium < 20% of its own throughput
+
+
+def auth_overhead(metric: Metric, plain: float, auth: float) -> float:
+    """Throughput lost to auth: 1 - auth/plain throughput (for a time figure, 1/time)."""
+    if metric.higher_is_better:
+        return 1.0 - auth / plain if plain > 0 else float("nan")
+    return 1.0 - plain / auth if auth > 0 else float("nan")
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value * 100:.1f}%"
+
+
+def auth_table(results: Results, names: list[str], metric_keys: list[str]) -> str:
+    """`names`: the Atrium, Atrium+auth, MLflow, MLflow+auth configurations ("" = not run).
+    Rows: their medians, both auth overheads, and the Atrium+auth/MLflow+auth ratio."""
+    head = (
+        "| Metric | Unit | Atrium | Atrium + auth | Atrium auth overhead | Target | Met? "
+        "| MLflow | MLflow + auth | MLflow auth overhead "
+        "| Atrium+auth vs MLflow+auth (> 1 = Atrium better) |\n"
+        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|\n"
+    )
+    rows = []
+    for metric in METRICS:
+        if metric.key not in metric_keys or metric.kind == "memory":
+            continue
+        a, a_auth, m, m_auth = (median(results.get(n, {}).get(metric.key)) for n in names)
+        a_over = auth_overhead(metric, a, a_auth) if a and a_auth else None
+        m_over = auth_overhead(metric, m, m_auth) if m and m_auth else None
+        ratio = metric.ratio(a_auth, m_auth) if a_auth and m_auth else None
+        met = "—" if a_over is None else ("yes" if a_over < AUTH_OVERHEAD_TARGET else "**NO**")
+        rows.append(
+            f"| {metric.label} | {metric.unit} | {fmt(a)} | {fmt(a_auth)} | {_pct(a_over)} "
+            f"| < {AUTH_OVERHEAD_TARGET:.0%} | {met} | {fmt(m)} | {fmt(m_auth)} | {_pct(m_over)} "
+            f"| {f'{fmt(ratio)}x ({metric.rule})' if ratio else 'n/a'} |"
+        )
+    return head + "\n".join(rows) + "\n"

@@ -1,7 +1,7 @@
 """Atrium vs. MLflow 3.17.2 benchmark: same machine, same SQLite setup, same client.
 
 Usage: /work/venv/bin/python bench/run.py [--reps 3] [--only W1,W3] [--skip-mlflow]
-       [--scale 0.1] [--keep]            (see bench/README.md)
+       [--scale 0.1] [--keep] [--auth]   (see bench/README.md)
 """
 
 from __future__ import annotations
@@ -20,7 +20,16 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from report import METRIC, METRICS_OF, Results, detail_table, ratio_table, worse_by
+from basicauth import BENCH_USER, CACHE_TTL_S, DEFAULT_PERMISSION
+from report import (
+    METRIC,
+    METRICS_OF,
+    Results,
+    auth_table,
+    detail_table,
+    ratio_table,
+    worse_by,
+)
 from seeded import SEEDED, WORKLOADS, seed
 from servers import (
     BENCH_DIR,
@@ -37,6 +46,10 @@ from workloads import Ctx, Result, warm_up
 ATRIUM = ServerConfig("atrium (1 worker)", "atrium", 1)
 MLFLOW_1 = ServerConfig("mlflow (1 worker)", "mlflow", 1)
 MLFLOW_DEFAULT = ServerConfig("mlflow (default: 4 workers)", "mlflow", None)
+ATRIUM_AUTH = ServerConfig("atrium (1 worker, basic-auth)", "atrium", 1, auth=True)
+MLFLOW_1_AUTH = ServerConfig("mlflow (1 worker, basic-auth)", "mlflow", 1, auth=True)
+SEEDERS = {"atrium": ATRIUM, "mlflow": MLFLOW_DEFAULT}  # W4/W5 data goes in through these
+AUTH_WORKLOADS = "W3,W5"
 PRUNE_FACTOR = 1.5
 
 
@@ -55,16 +68,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="HTTP client implementation (same one for both servers)")  # fmt: skip
     p.add_argument("--atrium-python", default=sys.executable,
                    help="interpreter that runs `-m atrium server` (default: this one)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=BENCH_DIR / "results.md")
+    p.add_argument("--auth", action="store_true",
+                   help="basic-auth mode: Atrium and MLflow (1 worker each) without and with "
+                   f"`--app-name basic-auth`, workloads as a non-admin user (default --only "
+                   f"{AUTH_WORKLOADS}, --out bench/results-auth.md)")  # fmt: skip
+    p.add_argument("--auth-cache-ttl", type=int, default=CACHE_TTL_S, metavar="S",
+                   help=f"auth_cache_ttl_seconds in both auth inis (default {CACHE_TTL_S}; "
+                   "0 = MLflow's default: password hash checked per request)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=None,
+                   help="markdown report (default bench/results.md; with --auth "
+                   "bench/results-auth.md)")  # fmt: skip
     args = p.parse_args(argv)
-    args.workloads = [w.strip().upper() for w in args.only.split(",") if w.strip()] or list(
-        WORKLOADS
-    )
+    if args.out is None:
+        args.out = BENCH_DIR / ("results-auth.md" if args.auth else "results.md")
+    only = args.only or (AUTH_WORKLOADS if args.auth else "")
+    args.workloads = [w.strip().upper() for w in only.split(",") if w.strip()] or list(WORKLOADS)
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if unknown:
         p.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
-    if args.reps < 1 or args.scale <= 0:
-        p.error("--reps must be >= 1 and --scale > 0")
+    if args.reps < 1 or args.scale <= 0 or args.auth_cache_ttl < 0:
+        p.error("--reps must be >= 1, --scale > 0 and --auth-cache-ttl >= 0")
     if args.skip_mlflow and args.mlflow_only:
         p.error("--skip-mlflow and --mlflow-only exclude each other")
     return args
@@ -78,9 +101,9 @@ class Bench:
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.configs: list[ServerConfig] = []
         if not args.mlflow_only:
-            self.configs.append(ATRIUM)
-        if not args.skip_mlflow:
-            self.configs += [MLFLOW_1, MLFLOW_DEFAULT]
+            self.configs += [ATRIUM, ATRIUM_AUTH] if args.auth else [ATRIUM]
+        if not args.skip_mlflow:  # under auth, MLflow's slower 4-worker default is left out
+            self.configs += [MLFLOW_1, MLFLOW_1_AUTH] if args.auth else [MLFLOW_1, MLFLOW_DEFAULT]
         self.python: dict[str, str] = {"atrium": args.atrium_python}
         self.results: Results = {c.name: {} for c in self.configs}
         self.failures: list[str] = []
@@ -100,11 +123,13 @@ class Bench:
             traceback.print_exc()
 
     def ctx(self, server: RunningServer) -> Ctx:
-        return Ctx(server.base_url, self.args.client, self.args.scale, self.scratch)
+        return Ctx(server.base_url, self.args.client, self.args.scale, self.scratch,
+                   headers=server.headers)  # fmt: skip
 
     def start(self, config: ServerConfig, workdir: Path, seed_from: Path | None) -> RunningServer:
         return start_server(config, workdir, python=self.python[config.kind],
-                            client_kind=self.args.client, seed_from=seed_from)  # fmt: skip
+                            client_kind=self.args.client, seed_from=seed_from,
+                            auth_cache_ttl=self.args.auth_cache_ttl)  # fmt: skip
 
     def with_server(
         self, config: ServerConfig, workdir: Path, seed_from: Path | None, what: str,
@@ -129,11 +154,12 @@ class Bench:
         return peak
 
     def seed_templates(self, seeded: list[str]) -> None:
-        """Seed W4/W5 data once per server kind; each repetition starts on a copy of it."""
-        kinds: dict[str, ServerConfig] = {}
-        for c in self.configs:  # MLflow seeds with its default (multi-worker) config: faster
-            if c.kind not in kinds or c.workers is None:
-                kinds[c.kind] = c
+        """Seed W4/W5 data once per server kind; each repetition starts on a copy of it.
+
+        MLflow seeds through its default (multi-worker) config: faster. Seeding never uses auth:
+        the tracking DB is the same either way (the auth DB is separate and fresh per start).
+        """
+        kinds = {c.kind: SEEDERS[c.kind] for c in self.configs}
         for kind, config in kinds.items():
             workdir = self.tmp / f"seed-{kind}"
 
@@ -178,7 +204,7 @@ class Bench:
             self.seed_templates(seeded)
         for rep in range(1, self.args.reps + 1):
             for config in self.configs:  # interleaved, so drift hits every server alike
-                base = self.tmp / f"rep{rep}" / config.name.split()[0] / str(config.workers)
+                base = self.tmp / f"rep{rep}" / config.slug
                 peaks: list[tuple[float, float]] = []
                 what = f"rep {rep}"
                 mine = [w for w in plain if (config.name, w) not in self.pruned]
@@ -213,7 +239,7 @@ class Bench:
         keeps a full run within budget. The kept configuration still runs every repetition.
         """
         mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
-        if len(mlflow) != 2 or self.args.no_prune:
+        if len(mlflow) != 2 or self.args.no_prune or self.args.auth:
             return
         for name, other in ((mlflow[0], mlflow[1]), (mlflow[1], mlflow[0])):
             for w in self.args.workloads:
@@ -231,19 +257,40 @@ class Bench:
                     self.notes.append(msg)
                     self.log(msg)
 
-    def report(self, elapsed: float) -> str:
-        keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM", "MEMcore"]
-        atrium = ATRIUM.name if ATRIUM in self.configs else None
-        mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
+    def header(self, title: str, elapsed: float) -> list[str]:
         a = self.args
-        lines = [
-            "# Atrium vs MLflow benchmark results",
+        return [
+            f"# {title}",
             "",
             f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; host: "
             f"{platform.node()} ({os.cpu_count()} CPUs, {platform.platform()}); "
             f"Python {platform.python_version()}",
             f"- MLflow {MLFLOW_VERSION}; client: {a.client}; reps: {a.reps}; scale: {a.scale}; "
             f"workloads: {','.join(a.workloads)}; total wall time: {elapsed / 60:.1f} min",
+        ]
+
+    def summary(self, keys: list[str]) -> list[str]:
+        """The lines above the per-configuration table: the notes and the main table."""
+        names = [c.name for c in self.configs]
+        if self.args.auth:
+            quad = [ATRIUM, ATRIUM_AUTH, MLFLOW_1, MLFLOW_1_AUTH]
+            pick = [c.name if c.name in names else "" for c in quad]
+            return [
+                "- medians over repetitions; every server runs 1 worker; with basic-auth the "
+                f"workloads run as the non-admin user `{BENCH_USER}` (default_permission "
+                f"{DEFAULT_PERMISSION}; it owns what it creates, and reads the seeded W4/W5 data "
+                "through the READ default); auth_cache_ttl_seconds = "
+                f"{self.args.auth_cache_ttl}; overhead = 1 - auth/plain throughput (time "
+                "figures: throughput = 1/time)",
+                *[f"- {n}" for n in self.notes],
+                "",
+                "## Permission-check overhead and ratios",
+                "",
+                auth_table(self.results, pick, keys),
+            ]
+        atrium = ATRIUM.name if ATRIUM in self.configs else None
+        mlflow = [c.name for c in self.configs if c.kind == "mlflow"]
+        return [
             "- medians over repetitions; MLflow column = the better of its 1-worker and default "
             "(4-worker) configurations, chosen per metric",
             *[f"- {n}" for n in self.notes],
@@ -251,6 +298,14 @@ class Bench:
             "## Ratios",
             "",
             ratio_table(self.results, atrium, mlflow, keys),
+        ]
+
+    def report(self, elapsed: float) -> str:
+        keys = [k for w in self.args.workloads for k in METRICS_OF[w]] + ["MEM", "MEMcore"]
+        title = "Atrium vs MLflow benchmark results"
+        lines = [
+            *self.header(title + (" with basic-auth" if self.args.auth else ""), elapsed),
+            *self.summary(keys),
             "## Per configuration (median, then each repetition)",
             "",
             detail_table(self.results, [c.name for c in self.configs], keys),
@@ -270,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     if not args.skip_mlflow:
-        mlflow_python = str(ensure_mlflow_venv())
+        mlflow_python = str(ensure_mlflow_venv(auth=args.auth))
     tmp = Path(tempfile.mkdtemp(prefix="atrium-bench-"))
     bench = Bench(args, tmp)
     if not args.skip_mlflow:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 
+import basicauth
 from httpclient import TRANSPORT_ERRORS, HttpClient
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -33,38 +34,44 @@ class ServerConfig:
     name: str  # label used in the report, e.g. "mlflow (4 workers)"
     kind: str  # "atrium" | "mlflow"
     workers: int | None  # None = the server's own default
+    auth: bool = False  # started with `--app-name basic-auth`, driven as a non-admin user
+
+    @property
+    def slug(self) -> str:
+        """Directory-safe, unique per configuration, e.g. "atrium-auth-1"."""
+        return f"{self.kind}{'-auth' if self.auth else ''}-{self.workers or 'default'}"
 
 
 def _mlflow_venv_python() -> Path:
     return MLFLOW_VENV / "bin" / "python"
 
 
-def _installed_mlflow_version(python: Path) -> str | None:
+def _installed_mlflow_version(python: Path, auth: bool = False) -> str | None:
+    """The venv's mlflow version; None if missing (or, with `auth`, if Flask-WTF is missing)."""
     if not python.exists():
         return None
+    probe = "import importlib.metadata as m; print(m.version('mlflow'))"
+    if auth:  # MLflow's basic-auth app needs its `auth` extra (Flask-WTF)
+        probe = "import flask_wtf; " + probe
     proc = subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m; print(m.version('mlflow'))"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+        [str(python), "-c", probe], capture_output=True, text=True, check=False
+    )  # fmt: skip
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def ensure_mlflow_venv() -> Path:
-    """Create bench/.venv-mlflow with mlflow==MLFLOW_VERSION unless it already exists."""
+def ensure_mlflow_venv(auth: bool = False) -> Path:
+    """Create bench/.venv-mlflow with mlflow==MLFLOW_VERSION unless it already exists
+    (with `auth`: mlflow[auth], i.e. also Flask-WTF, for `--app-name basic-auth`)."""
     python = _mlflow_venv_python()
-    if _installed_mlflow_version(python) == MLFLOW_VERSION:
+    if _installed_mlflow_version(python, auth) == MLFLOW_VERSION:
         return python
     if not python.exists():
         print(f"[setup] creating {MLFLOW_VENV}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
-    print(f"[setup] pip install mlflow=={MLFLOW_VERSION} into {MLFLOW_VENV}", flush=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", f"mlflow=={MLFLOW_VERSION}"],
-        check=True,
-    )
-    found = _installed_mlflow_version(python)
+    spec = f"mlflow{'[auth]' if auth else ''}=={MLFLOW_VERSION}"
+    print(f"[setup] pip install {spec} into {MLFLOW_VENV}", flush=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", spec], check=True)
+    found = _installed_mlflow_version(python, auth)
     if found != MLFLOW_VERSION:
         raise RuntimeError(f"mlflow venv has version {found!r}, wanted {MLFLOW_VERSION}")
     return python
@@ -92,6 +99,8 @@ def server_command(
     ]  # fmt: skip
     if config.workers is not None:
         cmd += ["--workers", str(config.workers)]
+    if config.auth:
+        cmd += ["--app-name", basicauth.APP_NAME]
     return cmd
 
 
@@ -171,6 +180,11 @@ class RunningServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every workload request carries: the bench user's credentials under auth."""
+        return dict(basicauth.USER_HEADERS) if self.config.auth else {}
+
     def log_tail(self, n: int = 30) -> str:
         try:
             lines = self.log_path.read_text(errors="replace").splitlines()
@@ -206,6 +220,7 @@ def start_server(
     python: str,
     client_kind: str,
     seed_from: Path | None = None,
+    auth_cache_ttl: int = basicauth.CACHE_TTL_S,
 ) -> RunningServer:
     """Start `config` with its own DB + artifact dir under `workdir` and wait for /health.
 
@@ -226,6 +241,8 @@ def start_server(
     port = free_port()
     cmd = server_command(config, python, db_path, artifacts, port)
     env = {**os.environ, **SERVER_ENV}
+    if config.auth:
+        env.update(basicauth.server_env(workdir, config.kind, auth_cache_ttl))
     log_path = workdir / "server.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
@@ -236,7 +253,9 @@ def start_server(
     sampler.start()
     server = RunningServer(config, proc, port, workdir, log_path, sampler)
     try:
-        _wait_ready(server, client_kind)
+        _wait_ready(server, client_kind)  # /health answers without credentials under auth too
+        if config.auth:
+            basicauth.prepare(server.base_url, client_kind)
     except BaseException:
         stop_server(server)
         raise

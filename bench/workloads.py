@@ -42,9 +42,12 @@ class Ctx:
     scale: float
     scratch: Path  # client-side scratch dir (holds the W8 upload file)
     seeded: dict[str, str] = field(default_factory=dict)  # ids from seed()
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request (auth)
 
     def client(self, timeout: float = 120.0) -> HttpClient:
-        return HttpClient(self.base_url, kind=self.client_kind, timeout=timeout)
+        return HttpClient(
+            self.base_url, kind=self.client_kind, timeout=timeout, headers=self.headers
+        )
 
     def n(self, base: int, minimum: int = 1) -> int:
         return max(minimum, round(base * self.scale))

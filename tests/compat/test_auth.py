@@ -15,16 +15,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from tests.support.auth_helpers import (
-    ADMIN,
-    ADMIN_PASSWORD,
-    TOKENS,
-    USERS,
-    auth_server_env,
-    basic,
-    write_auth_config,
-)
-from tests.support.postgres import create_database, drop_database
+from tests.support.auth_helpers import ADMIN, ADMIN_PASSWORD, TOKENS, USERS, auth_process, basic
 from tests.support.server_process import AtriumProcess
 
 CREDENTIAL_VARIABLES = (
@@ -42,23 +33,8 @@ def server(
     their own; on PostgreSQL they share the tracking database."""
     backend: str = request.param
     workdir = tmp_path_factory.mktemp(f"atrium-auth-{backend}")
-    uri = f"sqlite:///{workdir / 'atrium.db'}" if backend == "sqlite" else create_database()
-    auth_uri = f"sqlite:///{workdir / 'auth.db'}" if backend == "sqlite" else uri
-    ini = write_auth_config(
-        workdir / "basic_auth.ini", database_uri=auth_uri, admin_password=ADMIN_PASSWORD
-    )
-    try:
-        with AtriumProcess(
-            backend_store_uri=uri,
-            artifacts_destination=workdir / "artifacts",
-            extra_args=["--app-name", "basic-auth"],
-            env=auth_server_env({"ATRIUM_AUTH_CONFIG_PATH": str(ini)}),
-            log_path=workdir / "server.log",
-        ) as proc:
-            yield proc
-    finally:
-        if backend == "postgresql":
-            drop_database(uri)
+    with auth_process(workdir, backend) as proc:
+        yield proc
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +135,7 @@ def test_client_without_valid_credentials_is_refused(
     assert response.status_code == 404, response.text
 
 
-def test_client_of_a_service_user_is_kept_out_of_tracking(
+def test_client_of_a_service_user_works_within_its_grants(
     server: AtriumProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot = f"bot-{uuid.uuid4().hex[:8]}"
@@ -168,9 +144,14 @@ def test_client_of_a_service_user_is_kept_out_of_tracking(
         assert created.status_code == 200, created.text
     value, _ = _token(server, username=bot)
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", value)
+    client = MlflowClient()
+    assert "0" in [e.experiment_id for e in client.search_experiments()]  # the READ floor
     with pytest.raises(MlflowException, match="error code 403") as caught:
-        MlflowClient().search_experiments()
+        client.rename_experiment("0", bot)
     assert "Response body: 'Permission denied'" in str(caught.value)
+    own = client.create_experiment(bot)  # creators manage what they create
+    client.rename_experiment(own, f"{bot}-renamed")
+    assert client.get_experiment(own).name == f"{bot}-renamed"
 
 
 def test_client_with_a_read_only_token_reads_but_cannot_log(

@@ -468,6 +468,43 @@ def auth_ws_server(
         yield server
 
 
+@pytest.fixture(scope="session")
+def auth_autogrant_server(
+    backend_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[auth_helpers.AuthServer]:
+    """A basic-auth server with workspaces on and ``grant_default_workspace_access = true``
+    (``default_permission = READ``): users without grants inherit READ in ``default``."""
+    backend = "sqlite" if backend_uri.startswith("sqlite") else "postgresql"
+    folder = tmp_path_factory.mktemp(f"auth-autogrant-{backend}")
+    with (
+        fresh_database(backend, folder) as uri,
+        auth_helpers.serve_auth(
+            backend,
+            uri,
+            folder,
+            uri,
+            enable_workspaces=True,
+            grant_default_workspace_access="true",
+        ) as server,
+    ):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def auth_ws_admin_token(auth_ws_server: auth_helpers.AuthServer) -> str:
+    return auth_helpers.admin_token(auth_ws_server)
+
+
+@pytest.fixture()
+def auth_site(
+    auth_ws_server: auth_helpers.AuthServer, auth_ws_admin_token: str
+) -> Iterator[auth_helpers.Site]:
+    """``auth_ws_server`` driven by its super admin (through a token) and throw-away users."""
+    site = auth_helpers.Site(auth_ws_server, auth_ws_admin_token)
+    yield site
+    site.close()
+
+
 @pytest.fixture()
 def auth_admin(auth_server: auth_helpers.AuthServer) -> Iterator[auth_helpers.AuthClient]:
     """The bootstrap admin of ``auth_server``, signing in with HTTP Basic."""

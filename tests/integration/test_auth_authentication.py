@@ -144,23 +144,24 @@ def test_admin_signs_in_with_basic(auth_admin: AuthClient) -> None:
     assert auth_admin.call("GET", "/openapi.json").json()["info"]["title"] == "Atrium"
 
 
-def test_non_admins_are_kept_out_of_tracking_and_admin_routes(
+def test_non_admins_are_kept_out_of_others_resources_and_admin_routes(
     auth_server: AuthServer, auth_admin: AuthClient, auth_member: AuthMember
 ) -> None:
-    """Per-resource grants are not implemented yet: everything but their own account is
-    refused, and a 403 is the same whether the resource exists or not."""
+    """With the default READ floor a user reads the admin's experiment but cannot write to it,
+    and a 403 is the same whether the resource exists or not."""
     experiment_id = auth_admin.create_experiment()
     name = unique_name("member-write")
     with auth_server.client(auth_member.basic) as member:
+        member.ok("GET", f"{API}/experiments/get", experiment_id=experiment_id)
         for method, path, body in [
-            ("GET", f"{API}/experiments/get", {"experiment_id": experiment_id}),
             ("GET", f"{API}/experiments/get", {"experiment_id": "987654321"}),
-            ("POST", f"{API}/experiments/search", {}),
-            ("POST", f"{API}/experiments/create", {"name": name}),
+            (
+                "POST",
+                f"{API}/experiments/update",
+                {"experiment_id": experiment_id, "new_name": name},
+            ),
             ("POST", f"{API}/runs/create", {"experiment_id": experiment_id}),
-            ("GET", "/api/2.0/mlflow-artifacts/artifacts", {"path": ""}),
             ("PUT", "/api/2.0/mlflow-artifacts/artifacts/x/y.txt", None),
-            ("GET", f"{USERS}/list", None),
             ("POST", f"{USERS}/create", {"username": name, "password": "long-enough-pw"}),
             (
                 "PATCH",
@@ -260,17 +261,17 @@ def test_users_list_and_update_admin(
     assert listed[auth_member.username]["is_admin"] is False
     assert all("password" not in str(user).lower() for user in listed.values())
     with auth_server.client(auth_member.bearer) as member:
-        assert_denied(member.call("POST", f"{API}/experiments/search", {}))
+        assert_denied(member.call("PATCH", f"{USERS}/update-admin", {"username": ADMIN}))
         promote = {"username": auth_member.username, "is_admin": True}
         assert auth_admin.ok("PATCH", f"{USERS}/update-admin", promote) == {}
         try:
             assert member.current_user()["is_admin"] is True
-            assert member.call("POST", f"{API}/experiments/search", {}).status_code == 200
+            assert member.call("GET", f"{USERS}/list").status_code == 200
         finally:
             demote = {"username": auth_member.username, "is_admin": False}
             assert auth_admin.ok("PATCH", f"{USERS}/update-admin", demote) == {}
         # Demotion takes effect on the very next request.
-        assert_denied(member.call("POST", f"{API}/experiments/search", {}))
+        assert_denied(member.call("PATCH", f"{USERS}/update-admin", {"username": ADMIN}))
 
 
 def test_self_service_password_change(auth_server: AuthServer, auth_admin: AuthClient) -> None:

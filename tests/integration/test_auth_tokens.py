@@ -224,7 +224,10 @@ def test_a_user_manages_only_their_own_tokens(
     assert info["token_id"] not in auth_admin.token_ids()
     with auth_server.client(bearer(mine)) as by_new:
         assert by_new.current_user() == member.current_user()
-        assert_denied(by_new.call("POST", f"{API}/experiments/search", {}))
+        # The token acts as its user: it reads with the READ floor, and writes nothing of others'.
+        assert by_new.call("POST", f"{API}/experiments/search", {}).status_code == 200
+        rename = {"experiment_id": "0", "new_name": unique_name("renamed")}
+        assert_denied(by_new.call("POST", f"{API}/experiments/update", rename))
 
     admins_value, admins = auth_admin.create_token(comment="admin's")
     admin_tokens = auth_admin.token_ids()
@@ -285,11 +288,15 @@ def test_service_user_signs_in_with_tokens_only(
     assert info["token_id"] not in auth_admin.token_ids()
     with auth_server.client(bearer(value)) as by_token:
         assert by_token.current_user() == created
-        # A bot is not an admin: tracking stays closed to it (fail closed).
-        assert_denied(by_token.call("POST", f"{API}/experiments/search", {}))
-        assert_denied(by_token.call("POST", f"{API}/experiments/create", {"name": bot}))
+        # A bot is not an admin: it works within its grants like any user.
+        rename = {"experiment_id": "0", "new_name": bot}
+        assert_denied(by_token.call("POST", f"{API}/experiments/update", rename))
         assert_denied(by_token.call("POST", f"{TOKENS}/create", {"username": ADMIN}))
-    assert not auth_admin.experiment_exists(bot)
+        created_id = by_token.ok("POST", f"{API}/experiments/create", {"name": bot})
+        assert (
+            by_token.ok("GET", f"{API}/experiments/get", **created_id)["experiment"]["name"] == bot
+        )
+    assert auth_admin.experiment_exists(bot)
 
 
 def test_service_user_never_gets_a_password(

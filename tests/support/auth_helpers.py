@@ -30,11 +30,14 @@ from starlette.routing import BaseRoute, Route
 
 from atrium.server.app import create_app
 from atrium.server.auth import policy
+from atrium.server.auth.guards import GUARDS
+from atrium.server.auth.role_guards import ROLE_GUARDS
 from atrium.server.dispatch import ExactPathDispatcher
 from atrium.server.settings import Settings
 
 from .ports import free_port
-from .workspace_helpers import server_env, sqlalchemy_url
+from .server_process import AtriumProcess
+from .workspace_helpers import fresh_database, server_env, sqlalchemy_url
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -310,14 +313,51 @@ def _serve_unrecorded(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
 
 @contextmanager
 def serve_auth(
-    backend: str, backend_uri: str, folder: Path, auth_uri: str, *, enable_workspaces: bool = False
+    backend: str,
+    backend_uri: str,
+    folder: Path,
+    auth_uri: str,
+    *,
+    enable_workspaces: bool = False,
+    **config: str,
 ) -> Iterator[AuthServer]:
-    """Serve a basic-auth app in-process (admin ``ADMIN`` / ``ADMIN_PASSWORD``)."""
-    settings = auth_settings(backend_uri, folder, auth_uri, enable_workspaces=enable_workspaces)
+    """Serve a basic-auth app in-process (admin ``ADMIN`` / ``ADMIN_PASSWORD``); ``config``
+    adds ini keys (e.g. ``grant_default_workspace_access="true"``)."""
+    settings = auth_settings(
+        backend_uri, folder, auth_uri, enable_workspaces=enable_workspaces, **config
+    )
     with ExitStack() as stack:
         with _without_auth_variables():
             url, app = stack.enter_context(_serve_unrecorded(settings))
         yield AuthServer(url, app, backend, backend_uri, auth_uri)
+
+
+@contextmanager
+def auth_process(
+    workdir: Path, backend: str, *, enable_workspaces: bool = False, **config: str
+) -> Iterator[AtriumProcess]:
+    """An ``atrium server --app-name basic-auth`` subprocess on a fresh ``backend`` database
+    (admin ``ADMIN`` / ``ADMIN_PASSWORD``; ``config`` adds ini keys). On SQLite the auth tables
+    get a file of their own; on PostgreSQL they share the tracking database."""
+    with fresh_database(backend, workdir) as uri:
+        auth_uri = f"sqlite:///{workdir / 'auth.db'}" if backend == "sqlite" else uri
+        ini = write_auth_config(
+            workdir / "basic_auth.ini",
+            database_uri=auth_uri,
+            admin_password=ADMIN_PASSWORD,
+            **config,
+        )
+        args = ["--app-name", "basic-auth"]
+        if enable_workspaces:
+            args.append("--enable-workspaces")
+        with AtriumProcess(
+            backend_store_uri=uri,
+            artifacts_destination=workdir / "artifacts",
+            extra_args=args,
+            env=auth_server_env({"ATRIUM_AUTH_CONFIG_PATH": str(ini)}),
+            log_path=workdir / "server.log",
+        ) as proc:
+            yield proc
 
 
 # Database inspection -------------------------------------------------------------------------
@@ -393,9 +433,138 @@ def undecided_routes(app: FastAPI) -> list[tuple[str, str]]:
     )
 
 
+def unguarded_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Mounted resource routes whose decision needs a per-request guard but has none (they
+    are closed to everyone but super admins)."""
+    guarded = {**GUARDS, **ROLE_GUARDS}
+    return sorted(
+        (method, path)
+        for method, path in mounted_route_keys(app)
+        if (decision := policy.decision_for(method, path)) is not None
+        and decision.kind in ("resource", "rbac")
+        and (method, policy.route_key(path)) not in guarded
+    )
+
+
 def assert_every_route_decided(app: FastAPI) -> None:
     """Fail, naming them, when some mounted route has no written decision (it would be
     denied to every non-admin: a forgotten entry, or a route nobody meant to expose)."""
     missing = undecided_routes(app)
     listing = "\n".join(f"  {method:6} {path}" for method, path in missing)
     assert not missing, f"mounted routes without a decision in policy.DECISIONS:\n{listing}"
+    unguarded = unguarded_routes(app)
+    assert not unguarded, f"resource routes without a guard: {unguarded}"
+
+
+# Workspaces, roles and people (the permission suites) ------------------------------------------
+
+API3 = "/api/3.0/mlflow"
+ROLES = f"{API3}/roles"
+USER_PERMISSIONS = f"{API3}/users/permissions"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A non-admin (service) user and an access token of theirs: no password, no argon2 cost."""
+
+    username: str
+    user_id: int
+    token: str
+
+    @property
+    def bearer(self) -> str:
+        return bearer(self.token)
+
+
+@dataclass(frozen=True)
+class Team:
+    """A workspace and the ids of the ``admin`` and ``user`` roles seeded into it."""
+
+    name: str
+    admin_role: int
+    user_role: int
+
+
+def admin_token(server: AuthServer) -> str:
+    """A new access token of the super admin (signing in through Basic once)."""
+    with server.admin() as admin:
+        token, _ = admin.create_token(comment="permission suites")
+    return token
+
+
+class Site:
+    """A basic-auth server with workspaces, driven by its super admin (through a token) and by
+    throw-away users; every client opened here is closed by :meth:`close`."""
+
+    def __init__(self, server: AuthServer, admin_token: str) -> None:
+        self.server = server
+        self.admin_authorization = bearer(admin_token)
+        self._clients: list[AuthClient] = []
+        self._admins: dict[str | None, AuthClient] = {}
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        self._admins.clear()
+
+    def client(self, authorization: str | None, workspace: str | None = None) -> AuthClient:
+        client = self.server.client(authorization, workspace)
+        self._clients.append(client)
+        return client
+
+    def admin(self, workspace: str | None = None) -> AuthClient:
+        if workspace not in self._admins:
+            self._admins[workspace] = self.client(self.admin_authorization, workspace)
+        return self._admins[workspace]
+
+    def as_(self, person: Person, workspace: str | None = None) -> AuthClient:
+        return self.client(person.bearer, workspace)
+
+    def person(self, prefix: str = "user", *role_ids: int) -> Person:
+        """A new user (with a token) assigned to ``role_ids``."""
+        username = unique_name(prefix)
+        admin = self.admin()
+        user_id = admin.create_user(username, service=True)
+        token, _ = admin.create_token(username=username)
+        for role_id in role_ids:
+            self.assign(username, role_id)
+        return Person(username, user_id, token)
+
+    def assign(self, username: str, role_id: int) -> None:
+        body = {"username": username, "role_id": role_id}
+        assert self.admin().ok("POST", f"{ROLES}/assign", body)["assignment"]["role_id"] == role_id
+
+    def team(self, prefix: str = "team", **fields: str) -> Team:
+        """A new workspace (created by the super admin) and its seeded roles."""
+        name = unique_name(prefix)
+        admin = self.admin()
+        created = admin.call("POST", WORKSPACES, {"name": name, **fields})
+        assert created.status_code == 201, created.text
+        roles = {r["name"]: r["id"] for r in self.roles(name)}
+        assert set(roles) == {"admin", "user"}, roles
+        return Team(name, roles["admin"], roles["user"])
+
+    def roles(self, workspace: str) -> list[dict[str, Any]]:
+        listed = self.admin().ok("GET", f"{ROLES}/list", workspace=workspace)
+        found: list[dict[str, Any]] = listed["roles"]
+        return found
+
+    def permissions_of(self, username: str) -> list[dict[str, Any]]:
+        """``users/permissions/list`` as the super admin sees it."""
+        found = self.admin().ok("GET", f"{USER_PERMISSIONS}/list", username=username)
+        assert found["is_admin"] is False
+        rows: list[dict[str, Any]] = found["permissions"]
+        return rows
+
+    def grant(
+        self, workspace: str, username: str, resource_type: str, resource_id: str, level: str
+    ) -> None:
+        """A per-user grant made by the super admin (in ``workspace``)."""
+        body = {
+            "username": username,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "permission": level,
+        }
+        assert self.admin(workspace).ok("POST", f"{USER_PERMISSIONS}/grant", body) == {}

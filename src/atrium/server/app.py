@@ -100,17 +100,17 @@ def build_state(settings: Settings, database: Database) -> AppState:
         artifacts=store if settings.serve_artifacts else None,
         registry=registry,
         workspaces=directory,
-        auth=_auth_runtime(settings),
+        auth=_auth_runtime(settings, uow),
         inline_point_calls=database.is_sqlite,
     )
 
 
-def _auth_runtime(settings: Settings) -> AuthRuntime | None:
+def _auth_runtime(settings: Settings, uow: SqlUnitOfWork) -> AuthRuntime | None:
     if not settings.app_name:
         return None
     from atrium.server.auth.setup import build_auth
 
-    return build_auth(settings)
+    return build_auth(settings, uow)
 
 
 def _mount_auth(
@@ -121,14 +121,18 @@ def _mount_auth(
 ) -> None:
     """Accounts and tokens routes, then the middleware that guards every route."""
     from atrium.server.auth.middleware import AuthMiddleware, RouteIndex
-    from atrium.server.routers import accounts
+    from atrium.server.routers import accounts, roles
 
     assert state.auth is not None
     accounts.users.mount(app, state, TRACKING_PREFIXES, fast_paths, components)
+    roles.router.mount(app, state, workspaces.PREFIXES, fast_paths, components)
     accounts.tokens.mount(app, state, ("/api/2.0", "/ajax-api/2.0"), fast_paths, components)
     routes = [r for r in app.routes if isinstance(r, Route)]
     app.add_middleware(
-        AuthMiddleware, authenticator=state.auth.authenticator, index=RouteIndex(routes)
+        AuthMiddleware,
+        authenticator=state.auth.authenticator,
+        authorizer=state.auth.authorizer,
+        index=RouteIndex(routes),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar, get_origin
 
 import orjson
@@ -107,7 +107,10 @@ async def parse_request(request: Request, model: type[M]) -> M:
         raise InvalidParameterValue(_describe(error)) from None
 
 
-def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
+def _endpoint(route: WireRoute, state: AppState, full_path: str) -> Endpoint:
+    # With basic-auth on, a gate runs the route's permission guard and after-write hook.
+    gate = state.auth.gate_for(route.method, full_path) if state.auth is not None else None
+
     async def endpoint(request: Request) -> Response:
         parsed = await parse_request(request, route.model) if route.model else None
         ctx = getattr(request.state, "ctx", None) or RequestContext()
@@ -115,10 +118,14 @@ def _endpoint(route: WireRoute, state: AppState) -> Endpoint:
         if any("\x00" in value for value in path.values()):
             raise InvalidParameterValue(_NUL_REFUSED)
         call = Call(ctx, state, path, dict(request.query_params))
-        if route.inline and state.inline_point_calls:
-            result = route.handler(parsed, call)
+        if gate is None:
+            work = partial(route.handler, parsed, call)
         else:
-            result = await run_in_threadpool(route.handler, parsed, call)
+            principal = getattr(request.state, "principal", None)
+            work = partial(gate.invoke, route.handler, parsed, call, principal)
+        result = (
+            work() if route.inline and state.inline_point_calls else await run_in_threadpool(work)
+        )
         return result if isinstance(result, Response) else json_response(result)
 
     endpoint.__name__ = route.handler.__name__
@@ -153,7 +160,7 @@ class WireRouter:
         """Register every route under each prefix; fixed paths also go to ``fast_paths``."""
         for prefix in prefixes:
             for route in self.routes:
-                endpoint = _endpoint(route, state)
+                endpoint = _endpoint(route, state, prefix + route.path)
                 if "{" not in route.path:
                     fast_paths[(route.method, prefix + route.path)] = endpoint
                 app.add_api_route(

@@ -174,13 +174,22 @@ def model_version(v: ModelVersion) -> dict[str, Any]:
         "current_stage": v.current_stage,
         "source": v.source,
         "status": v.status,
-        "tags": key_values(v.tags),
+        "tags": key_values(v.tags) if v.tags else [],
         "aliases": list(v.aliases),
     }
-    for field in ("user_id", "description", "run_id", "run_link", "model_id", "status_message"):
-        value = getattr(v, field)
-        if value:
-            wire[field] = value
+    # Spelled out rather than looped over with getattr: a search page builds thousands.
+    if v.user_id:
+        wire["user_id"] = v.user_id
+    if v.description:
+        wire["description"] = v.description
+    if v.run_id:
+        wire["run_id"] = v.run_id
+    if v.run_link:
+        wire["run_link"] = v.run_link
+    if v.model_id:
+        wire["model_id"] = v.model_id
+    if v.status_message:
+        wire["status_message"] = v.status_message
     return wire
 
 

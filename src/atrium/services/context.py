@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from atrium.domain.entities import DEFAULT_WORKSPACE
+from atrium.domain.search.ast import Comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +14,8 @@ class RequestContext:
     workspace: str = DEFAULT_WORKSPACE
     principal: str | None = None
     is_admin: bool = False
+    # Extra clauses every search of this request is AND-ed with: the rows the caller may see.
+    search_limits: tuple[Comparison, ...] = ()
 
 
 def now_ms() -> int:

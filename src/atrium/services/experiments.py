@@ -104,7 +104,7 @@ def search_experiments(
     page_token: str | None,
 ) -> Page[Experiment]:
     limit = check_max_results(max_results, 1000, MAX_EXPERIMENTS_PER_PAGE)
-    filters = parse_filter(filter_string, EXPERIMENTS)
+    filters = [*parse_filter(filter_string, EXPERIMENTS), *ctx.search_limits]
     ordering = parse_order_by(order_by, EXPERIMENTS)
     with uow.read() as repos:
         return repos.experiments.search(

@@ -40,13 +40,14 @@ class RegistryStorage:
             return f"{PROXY_SCHEME}:/{key}"
         return os.path.join(self.local_root, *key.split("/"))
 
-    def version_key(self, workspace: str, model_pk: int, version: int) -> str:
+    def version_key(self, workspace: str, model_pk: int) -> str:
         """A fresh key per registration, inside the workspace's artifact area.
 
-        A random part because database ids can be reused after a delete (SQLite), and a
-        version's files must never be mixed with another's.
+        Random, because database ids can be reused after a delete (SQLite) and a version's
+        files must never be mixed with another's; free of the version number, so small
+        sources can be copied before the number is issued.
         """
-        key = f"{REGISTRY_PREFIX}/{model_pk}/{version}-{uuid.uuid4().hex[:12]}"
+        key = f"{REGISTRY_PREFIX}/{model_pk}/{uuid.uuid4().hex}"
         return scoped_key(key, workspace, self.workspaces_enabled)
 
     def scoped(self, key: str, workspace: str) -> str:

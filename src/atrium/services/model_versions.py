@@ -1,15 +1,17 @@
 """Model-version use cases; creating a version copies its files into registry-owned storage.
 
-Creation runs in three steps so no database lock is held while files are copied: the version
-is recorded as PENDING_REGISTRATION, the files are copied, and it becomes READY (or
-FAILED_REGISTRATION with the reason).
+No database lock is held while files are copied. A small source (a few files, as a saved model
+usually is) is copied first and its version recorded READY in one write transaction; any other
+source is registered in three steps: the version is recorded as PENDING_REGISTRATION, the files
+are copied, and it becomes READY (or FAILED_REGISTRATION with the reason).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from atrium.domain import registry_rules as rules
 from atrium.domain.entities import (
@@ -30,6 +32,15 @@ from atrium.stores.base import Repositories, UnitOfWork
 
 MAX_VERSIONS_PER_PAGE = 200_000
 DEFAULT_VERSIONS_PER_PAGE = 10_000
+# A search of one model's versions, this many per page at most, is short enough to answer
+# without handing it to a thread (see is_one_model_search).
+ONE_MODEL_PAGE = 1000
+# A source this small is copied before its version is recorded, READY, in one write; a larger
+# one is recorded PENDING_REGISTRATION first, so clients can watch a long copy progress. Bytes
+# count only when they are copied: files the store can hard-link cost none. (On SQLite a create
+# runs on the event loop as far as start_model_version goes: these limits bound that too.)
+SMALL_SOURCE_FILES = 64
+SMALL_SOURCE_BYTES = 16 << 20
 _log = logging.getLogger("atrium.registry")
 
 
@@ -70,40 +81,128 @@ def create_model_version(
     description: str | None,
     model_id: str | None,
 ) -> ModelVersion:
+    """Register a new version of model ``name`` holding a copy of the files at ``source``."""
+    started = start_model_version(
+        ctx, uow, storage, name, source, run_id, tags, run_link, description, model_id
+    )
+    return started if isinstance(started, ModelVersion) else started()
+
+
+def start_model_version(
+    ctx: RequestContext,
+    uow: UnitOfWork,
+    storage: RegistryStorage,
+    name: str | None,
+    source: str | None,
+    run_id: str | None,
+    tags: Sequence[KeyValue],
+    run_link: str | None,
+    description: str | None,
+    model_id: str | None,
+) -> ModelVersion | Callable[[], ModelVersion]:
+    """:func:`create_model_version` as far as it is quick: a small source's version, READY,
+    or else the rest of the work, which copies a large source and may take long.
+
+    Validation errors are raised here, before anything is written.
+    """
     if not source:
         raise InvalidParameterValue("Missing value for required parameter 'source'.")
     for tag in tags:
         rules.validate_registry_tag(tag.key, tag.value)
     model_id = _model_id_of(source, model_id)
-    with uow.write() as repos:
+    with uow.read() as repos:
         model_pk = require_model(repos, ctx, name)
         source_key = resolve_source_key(ctx, repos, storage, source)
-        number = repos.registered_models.next_version(model_pk)
-        target_key = storage.version_key(ctx.workspace, model_pk, number)
-        now = now_ms()
-        pending = ModelVersion(
-            name=name or "",
-            version=number,
-            creation_timestamp=now,
-            last_updated_timestamp=now,
-            current_stage="None",
-            source=source,
+        run_id = run_id or _source_run_id(repos, ctx, model_id)
+    now = now_ms()
+    draft = ModelVersion(
+        name=name or "",
+        version=0,  # issued when the version is recorded
+        creation_timestamp=now,
+        last_updated_timestamp=now,
+        current_stage="None",
+        source=source,
+        status=VERSION_READY,
+        user_id=ctx.principal,
+        description=description,
+        run_id=run_id,
+        run_link=run_link,
+        model_id=model_id,
+        tags=tuple(tags),
+    )
+    created = _register_small(ctx, uow, storage, model_pk, source_key, draft)
+    return created or partial(_register_in_steps, ctx, uow, storage, source_key, draft)
+
+
+def _register_small(
+    ctx: RequestContext,
+    uow: UnitOfWork,
+    storage: RegistryStorage,
+    model_pk: int,
+    source_key: str,
+    draft: ModelVersion,
+) -> ModelVersion | None:
+    """Copy a small source first, then record the version READY in one write transaction.
+
+    None, leaving nothing behind, when the source is large, missing or fails to copy, or when
+    the model was deleted or renamed meanwhile: the stepwise path then takes over.
+    """
+    target_key = storage.version_key(ctx.workspace, model_pk)
+    try:
+        copied = storage.store.copy_small_tree(
+            source_key, target_key, SMALL_SOURCE_FILES, SMALL_SOURCE_BYTES
+        )
+    except AtriumError:
+        return None  # the stepwise path copies again and records why it failed
+    if copied is None:
+        return None
+    created, committed = None, False
+    try:
+        with uow.write() as repos:
+            if repos.registered_models.find_pk(ctx.workspace, draft.name) == model_pk:
+                number = repos.registered_models.next_version(model_pk, draft.creation_timestamp)
+                location = storage.uri_for(target_key)
+                created = dataclasses.replace(draft, version=number, storage_location=location)
+                repos.model_versions.create(model_pk, created)
+        committed = created is not None
+    finally:
+        if not committed:  # not recorded, or rolled back: the copy belongs to no version
+            _discard(storage, target_key)
+    if committed:
+        _log.debug("registered %d files from %s into %s", copied, source_key, target_key)
+    return created
+
+
+def _register_in_steps(
+    ctx: RequestContext,
+    uow: UnitOfWork,
+    storage: RegistryStorage,
+    source_key: str,
+    draft: ModelVersion,
+) -> ModelVersion:
+    """Record the version PENDING_REGISTRATION, copy its files, then mark it READY or FAILED."""
+    with uow.write() as repos:
+        model_pk = require_model(repos, ctx, draft.name)
+        target_key = storage.version_key(ctx.workspace, model_pk)
+        pending = dataclasses.replace(
+            draft,
+            version=repos.registered_models.next_version(model_pk, draft.creation_timestamp),
             status=VERSION_PENDING,
-            user_id=ctx.principal,
-            description=description,
-            run_id=run_id or _source_run_id(repos, ctx, model_id),
-            run_link=run_link,
-            model_id=model_id,
             storage_location=storage.uri_for(target_key),
-            tags=tuple(tags),
         )
         version_pk = repos.model_versions.create(model_pk, pending)
-        repos.registered_models.update(model_pk, last_updated_timestamp=now)
     status, message = _copy_files(storage, source_key, target_key)
     with uow.write() as repos:
         repos.model_versions.update(version_pk, status=status, status_message=message)
     # Nothing else about a brand-new version can have changed: no need to read it back.
     return dataclasses.replace(pending, status=status, status_message=message)
+
+
+def _discard(storage: RegistryStorage, key: str) -> None:
+    try:
+        storage.store.delete(key)
+    except AtriumError as error:  # an orphaned copy is untidy, not wrong: log and go on
+        _log.warning("could not remove the unused copy %s: %s", key, error.message)
 
 
 def _copy_files(
@@ -115,7 +214,7 @@ def _copy_files(
         copied = storage.store.copy_tree(source_key, target_key)
     except AtriumError as error:
         return VERSION_FAILED, f"Copying the model files failed: {error.message}"
-    _log.info("registered %d files from %s into %s", copied, source_key, target_key)
+    _log.debug("registered %d files from %s into %s", copied, source_key, target_key)
     return VERSION_READY, None
 
 
@@ -212,7 +311,19 @@ def search_model_versions(
     page_token: str | None,
 ) -> Page[ModelVersion]:
     limit = check_max_results(max_results, DEFAULT_VERSIONS_PER_PAGE, MAX_VERSIONS_PER_PAGE)
-    filters = parse_filter(filter_string, MODEL_VERSIONS)
+    filters = [*parse_filter(filter_string, MODEL_VERSIONS), *ctx.search_limits]
     ordering = parse_order_by(order_by, MODEL_VERSIONS)
     with uow.read() as repos:
         return repos.model_versions.search(ctx.workspace, filters, ordering, limit, page_token)
+
+
+def is_one_model_search(filter_string: str | None, max_results: int | None) -> bool:
+    """True when a search can only find versions of one model (``name = '...'``), a page of
+    at most ``ONE_MODEL_PAGE``: its cost is bounded by that model's versions, not the registry's.
+
+    Raises for a malformed filter, as the search itself would.
+    """
+    if max_results is None or max_results > ONE_MODEL_PAGE:
+        return False
+    filters = parse_filter(filter_string, MODEL_VERSIONS)
+    return any(c.entity == "attribute" and c.key == "name" and c.op == "=" for c in filters)

@@ -99,7 +99,7 @@ def search_registered_models(
     page_token: str | None,
 ) -> Page[RegisteredModel]:
     limit = check_max_results(max_results, DEFAULT_MODELS_PER_PAGE, MAX_MODELS_PER_PAGE)
-    filters = parse_filter(filter_string, REGISTERED_MODELS)
+    filters = [*parse_filter(filter_string, REGISTERED_MODELS), *ctx.search_limits]
     ordering = parse_order_by(order_by, REGISTERED_MODELS)
     with uow.read() as repos:
         return repos.registered_models.search(ctx.workspace, filters, ordering, limit, page_token)

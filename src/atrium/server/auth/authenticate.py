@@ -24,6 +24,9 @@ from atrium.stores.auth.repository import AuthStore
 MAX_HEADER_LENGTH = 8192
 CREDENTIAL_CACHE_SECONDS = 60.0
 CREDENTIAL_CACHE_SIZE = 10_000
+# A principal (user row, token row) is reused without a database read while the auth store has
+# not changed through this process, and for at most this long (changes made elsewhere).
+PRINCIPAL_CACHE_SECONDS = 5.0
 
 CustomAuthenticator = Callable[[dict[str, str]], str | None]
 
@@ -35,14 +38,45 @@ def _refused() -> Unauthenticated:
     )
 
 
+def _header_key(headers: dict[str, str]) -> str:
+    """Remembered credentials are keyed by a digest, never by the secret itself."""
+    return hashlib.sha256(headers.get("authorization", "").encode("utf-8")).hexdigest()
+
+
 class Authenticator:
     def __init__(self, store: AuthStore, custom: CustomAuthenticator | None = None) -> None:
         self._store = store
         self._custom = custom
         self._verified: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+        # digest of the Authorization header -> (expiry, auth-store commit count, principal)
+        self._principals: dict[str, tuple[float, int, Principal]] = {}
+
+    def cached(self, headers: dict[str, str]) -> Principal | None:
+        """The principal of a header seen moments ago, if nothing has changed since; no I/O."""
+        if self._custom is not None:
+            return None
+        hit = self._principals.get(_header_key(headers))
+        if hit is None or hit[0] <= time.monotonic() or hit[1] != self._store.database.commits:
+            return None
+        principal = hit[2]
+        token = principal.token
+        if token is not None and token.expires_at is not None and token.expires_at <= now_ms():
+            return None
+        return principal
 
     def authenticate(self, headers: dict[str, str]) -> Principal:
+        commits = self._store.database.commits
+        principal = self._authenticate(headers)
+        if self._custom is None:
+            with self._lock:
+                if len(self._principals) >= CREDENTIAL_CACHE_SIZE:
+                    self._principals.clear()
+                expiry = time.monotonic() + PRINCIPAL_CACHE_SECONDS
+                self._principals[_header_key(headers)] = (expiry, commits, principal)
+        return principal
+
+    def _authenticate(self, headers: dict[str, str]) -> Principal:
         if self._custom is not None:
             return self._from_custom(headers)
         header = headers.get("authorization", "")
@@ -59,6 +93,7 @@ class Authenticator:
         """Drop every remembered credential (after a password change or a user delete)."""
         with self._lock:
             self._verified.clear()
+            self._principals.clear()
 
     def _from_custom(self, headers: dict[str, str]) -> Principal:
         assert self._custom is not None

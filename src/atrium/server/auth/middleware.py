@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from urllib.parse import parse_qs, unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
@@ -16,8 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atrium.errors import Unauthenticated
 from atrium.server.auth import policy
+from atrium.server.auth.artifact_access import may_access
+from atrium.server.auth.asker import Asker
 from atrium.server.auth.authenticate import Authenticator
 from atrium.server.auth.principal import Principal
+from atrium.services.auth.authorizer import Action, Authorizer
 from atrium.services.context import RequestContext
 
 REALM = 'Basic realm="atrium"'
@@ -50,32 +54,94 @@ def _denied() -> Response:
     return PlainTextResponse("Permission denied", status_code=403)
 
 
-def _allowed(
-    decision: policy.Decision | None, principal: Principal, workspace: str, method: str
-) -> bool:
+def _token_allows(decision: policy.Decision | None, principal: Principal, method: str) -> bool:
+    """A read-only token only reads; a restricted token only does tracking work.
+
+    A token limited to some workspaces or to reading can neither administer the server nor
+    mint, revoke or change credentials.
+    """
     reads = method in ("GET", "HEAD") or (decision is not None and decision.reads_only)
     if principal.read_only and not reads:
         return False
-    # A token limited to some workspaces or to reading is for tracking work in them; it can
-    # neither administer the server nor mint, revoke or change credentials.
-    outside_tracking = decision is None or decision.kind != "resource"
-    if (
-        principal.restricted
-        and outside_tracking
-        and (decision is None or decision.kind == "admin" or not reads)
-    ):
-        return False
-    if decision is None or decision.kind in ("admin", "resource"):
-        # Resource grants are not enforced yet: tracking and registry routes are for super
-        # admins only, and an admin reaching an unlisted route gets the router's 404.
-        return principal.is_admin and principal.reaches_workspace(workspace)
+    tracking = decision is not None and decision.kind in ("resource", "artifact")
+    if principal.restricted and not tracking:
+        return decision is not None and decision.kind not in ("admin", "rbac") and reads
     return True
 
 
+_NAMED_WORKSPACE = re.compile(r"^/(?:ajax-)?api/3\.0/mlflow/workspaces/([^/]+)")
+
+
+def _names_reachable_workspace(principal: Principal, path: str) -> bool:
+    """A workspace named in the path (``/workspaces/<name>...``) must be one the token may
+    reach, whatever the request's header says."""
+    match = _NAMED_WORKSPACE.match(path)
+    return match is None or principal.reaches_workspace(unquote(match.group(1)))
+
+
+def _allowed(
+    decision: policy.Decision | None,
+    principal: Principal,
+    workspace: str,
+    method: str,
+    path: str,
+) -> bool:
+    """The route-level decision; a resource route's guard then looks at the request itself."""
+    if not _token_allows(decision, principal, method):
+        return False
+    if not principal.reaches_workspace(workspace):
+        return False
+    if not _names_reachable_workspace(principal, path):
+        return False
+    if decision is None or decision.kind == "admin":
+        # An admin reaching an unlisted route gets the router's 404.
+        return principal.is_admin
+    return True
+
+
+_ARTIFACT_PATH = re.compile(
+    r"^/(?:ajax-)?api/2\.0/mlflow-artifacts/(?:artifacts|mpu/[a-z]+)/?(.*)$"
+)
+_ARTIFACT_ACTIONS: dict[str, Action] = {
+    "GET": "read",
+    "HEAD": "read",
+    "PUT": "update",
+    "POST": "update",
+    "DELETE": "manage",
+}
+
+
+def _artifact_allowed(
+    authorizer: Authorizer, principal: Principal, workspace: str, scope: Scope
+) -> bool:
+    """Proxy paths name their experiment (or registry model); list calls pass it as ``path``."""
+    if principal.is_admin:
+        return True
+    match = _ARTIFACT_PATH.match(scope["path"])
+    action = _ARTIFACT_ACTIONS.get(scope["method"])
+    if match is None or action is None:
+        return False
+    raw = match.group(1)
+    if not raw:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        raw = (query.get("path") or [""])[0]
+    asker = Asker(authorizer, principal.user.id, workspace)
+    return may_access(asker, raw, action)
+
+
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, authenticator: Authenticator, index: RouteIndex) -> None:
+    """Authenticate, then apply the route's decision (and the artifact proxy's path check)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        authorizer: Authorizer,
+        index: RouteIndex,
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.authorizer = authorizer
         self.index = index
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,14 +154,24 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        state = scope.setdefault("state", {})
+        ctx: RequestContext = state.get("ctx") or RequestContext()
+        cached = self.authenticator.cached(headers)
         try:
-            principal = await run_in_threadpool(self.authenticator.authenticate, headers)
+            if cached is not None and (decision is None or decision.kind != "artifact"):
+                # Nothing to read from a database: decide on the event loop.
+                principal = cached
+                allowed = _allowed(
+                    decision, principal, ctx.workspace, scope["method"], scope["path"]
+                )
+            else:
+                principal, allowed = await run_in_threadpool(
+                    self._decide, headers, decision, ctx.workspace, scope
+                )
         except Unauthenticated as error:
             await _unauthenticated(error)(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        ctx: RequestContext = state.get("ctx") or RequestContext()
-        if not _allowed(decision, principal, ctx.workspace, scope["method"]):
+        if not allowed:
             await _denied()(scope, receive, send)
             return
         state["ctx"] = dataclasses.replace(
@@ -103,3 +179,16 @@ class AuthMiddleware:
         )
         state["principal"] = principal
         await self.app(scope, receive, send)
+
+    def _decide(
+        self,
+        headers: dict[str, str],
+        decision: policy.Decision | None,
+        workspace: str,
+        scope: Scope,
+    ) -> tuple[Principal, bool]:
+        principal = self.authenticator.authenticate(headers)
+        allowed = _allowed(decision, principal, workspace, scope["method"], scope["path"])
+        if allowed and decision is not None and decision.kind == "artifact":
+            allowed = _artifact_allowed(self.authorizer, principal, workspace, scope)
+        return principal, allowed

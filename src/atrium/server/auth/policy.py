@@ -12,17 +12,25 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    kind: str  # "public" | "authenticated" | "admin" | "resource"
+    kind: str  # "public" | "authenticated" | "admin" | "resource" | "artifact"
     reads_only: bool = False
 
 
 PUBLIC = Decision("public", reads_only=True)
+# Any signed-in user; the handler refines (e.g. "an admin or the user themself").
 AUTHENTICATED = Decision("authenticated")
+AUTHENTICATED_READ = Decision("authenticated", reads_only=True)
 ADMIN = Decision("admin")
-# Tracking, registry and artifact routes. Until grants on individual experiments and models
-# are enforced, only super admins may use them: the server fails closed, never open.
+# Tracking and registry routes: the route's guard (``guards.GUARDS``) decides for non-admins
+# from the request itself; a resource route without a guard is open to super admins only.
 RESOURCE_READ = Decision("resource", reads_only=True)
 RESOURCE_WRITE = Decision("resource")
+# Roles, grants and accounts that workspace admins manage too: guards in ``role_guards``.
+RBAC_READ = Decision("rbac", reads_only=True)
+RBAC_WRITE = Decision("rbac")
+# The artifact proxy: the path names the experiment or registered model it belongs to.
+ARTIFACT_READ = Decision("artifact", reads_only=True)
+ARTIFACT_WRITE = Decision("artifact")
 
 _PREFIX = re.compile(r"^/(?:ajax-)?api/[23]\.0(?=/)")
 
@@ -30,13 +38,13 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("GET", "/docs"): AUTHENTICATED,
     ("GET", "/docs/oauth2-redirect"): AUTHENTICATED,
     ("GET", "/health"): PUBLIC,
-    ("GET", "/mlflow-artifacts/artifacts"): RESOURCE_READ,
-    ("DELETE", "/mlflow-artifacts/artifacts/{artifact_path:path}"): RESOURCE_WRITE,
-    ("GET", "/mlflow-artifacts/artifacts/{artifact_path:path}"): RESOURCE_READ,
-    ("PUT", "/mlflow-artifacts/artifacts/{artifact_path:path}"): RESOURCE_WRITE,
-    ("POST", "/mlflow-artifacts/mpu/abort/{artifact_path:path}"): RESOURCE_WRITE,
-    ("POST", "/mlflow-artifacts/mpu/complete/{artifact_path:path}"): RESOURCE_WRITE,
-    ("POST", "/mlflow-artifacts/mpu/create/{artifact_path:path}"): RESOURCE_WRITE,
+    ("GET", "/mlflow-artifacts/artifacts"): ARTIFACT_READ,
+    ("DELETE", "/mlflow-artifacts/artifacts/{artifact_path:path}"): ARTIFACT_WRITE,
+    ("GET", "/mlflow-artifacts/artifacts/{artifact_path:path}"): ARTIFACT_READ,
+    ("PUT", "/mlflow-artifacts/artifacts/{artifact_path:path}"): ARTIFACT_WRITE,
+    ("POST", "/mlflow-artifacts/mpu/abort/{artifact_path:path}"): ARTIFACT_WRITE,
+    ("POST", "/mlflow-artifacts/mpu/complete/{artifact_path:path}"): ARTIFACT_WRITE,
+    ("POST", "/mlflow-artifacts/mpu/create/{artifact_path:path}"): ARTIFACT_WRITE,
     ("POST", "/mlflow/experiments/create"): RESOURCE_WRITE,
     ("POST", "/mlflow/experiments/delete"): RESOURCE_WRITE,
     ("POST", "/mlflow/experiments/delete-experiment-tag"): RESOURCE_WRITE,
@@ -96,21 +104,44 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("GET", "/mlflow/workspaces"): AUTHENTICATED,
     ("POST", "/mlflow/workspaces"): ADMIN,
     ("DELETE", "/mlflow/workspaces/{workspace_name}"): ADMIN,
-    ("GET", "/mlflow/workspaces/{workspace_name}"): ADMIN,
+    # Members see their workspace (the reference means to allow this; its path matching fails).
+    ("GET", "/mlflow/workspaces/{workspace_name}"): RESOURCE_READ,
     ("PATCH", "/mlflow/workspaces/{workspace_name}"): ADMIN,
     ("GET", "/openapi.json"): AUTHENTICATED,
     ("GET", "/version"): PUBLIC,
     # Accounts and access tokens: handlers refine "admin or the user themself".
-    ("POST", "/mlflow/users/create"): ADMIN,
+    ("POST", "/mlflow/users/create"): RBAC_WRITE,
     ("GET", "/mlflow/users/get"): AUTHENTICATED,
     ("GET", "/mlflow/users/current"): AUTHENTICATED,
-    ("GET", "/mlflow/users/list"): ADMIN,
+    ("GET", "/mlflow/users/list"): RBAC_READ,
     ("PATCH", "/mlflow/users/update-password"): AUTHENTICATED,
     ("PATCH", "/mlflow/users/update-admin"): ADMIN,
     ("DELETE", "/mlflow/users/delete"): ADMIN,
     ("POST", "/token/create"): AUTHENTICATED,
     ("GET", "/token/list"): AUTHENTICATED,
     ("POST", "/token/delete"): AUTHENTICATED,
+    # Roles and grants (API 3.0).
+    ("POST", "/mlflow/roles/create"): RBAC_WRITE,
+    ("GET", "/mlflow/roles/get"): RBAC_READ,
+    ("GET", "/mlflow/roles/list"): RBAC_READ,
+    ("PATCH", "/mlflow/roles/update"): RBAC_WRITE,
+    ("DELETE", "/mlflow/roles/delete"): RBAC_WRITE,
+    ("POST", "/mlflow/roles/permissions/add"): RBAC_WRITE,
+    ("DELETE", "/mlflow/roles/permissions/remove"): RBAC_WRITE,
+    ("GET", "/mlflow/roles/permissions/list"): RBAC_READ,
+    ("PATCH", "/mlflow/roles/permissions/update"): RBAC_WRITE,
+    ("POST", "/mlflow/roles/assign"): RBAC_WRITE,
+    ("DELETE", "/mlflow/roles/unassign"): RBAC_WRITE,
+    ("GET", "/mlflow/roles/users/list"): RBAC_READ,
+    ("GET", "/mlflow/users/roles/list"): RBAC_READ,
+    ("GET", "/mlflow/users/permissions/list"): RBAC_READ,
+    ("POST", "/mlflow/users/permissions/grant"): RBAC_WRITE,
+    ("POST", "/mlflow/users/permissions/revoke"): RBAC_WRITE,
+    ("GET", "/mlflow/users/permissions/get"): RBAC_READ,
+    ("GET", "/mlflow/users/current/permissions"): AUTHENTICATED_READ,
+    ("GET", "/mlflow/workspaces/{workspace_name}/permissions"): RBAC_READ,
+    ("POST", "/mlflow/workspaces/{workspace_name}/permissions"): RBAC_WRITE,
+    ("DELETE", "/mlflow/workspaces/{workspace_name}/permissions"): RBAC_WRITE,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from atrium.protocol import accounts as p
+from atrium.server.routers.roles import role_json
 from atrium.server.routing import Call, WireRouter
 from atrium.services.auth import accounts as svc
 from atrium.stores.auth.repository import AccessToken, AuthStore, User
@@ -55,7 +56,15 @@ def current_user(_req: None, call: Call) -> dict[str, Any]:
 
 @users.route("GET", "/users/list", None)
 def list_users(_req: None, call: Call) -> dict[str, Any]:
-    return {"users": [user_json(u) for u in _store(call).list_users()]}
+    """Every user with their roles; a non-admin sees the roles of the request workspace only."""
+    store = _store(call)
+    listed = []
+    for user in store.list_users():
+        roles = store.roles_of_user(user.id)
+        if not call.ctx.is_admin:
+            roles = [r for r in roles if r.workspace == call.ctx.workspace]
+        listed.append({**user_json(user), "roles": [role_json(r) for r in roles]})
+    return {"users": listed}
 
 
 @users.route("PATCH", "/users/update-password", p.UpdatePassword)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from starlette.responses import Response
+
+from atrium.domain.entities import ModelVersion
 from atrium.protocol import registry as p
 from atrium.server import wire
+from atrium.server.deferred import DeferredJSON
 from atrium.server.params import required, to_key_values
 from atrium.server.routing import Call, WireRouter
 from atrium.services import model_versions as svc
@@ -13,9 +18,9 @@ from atrium.services import model_versions as svc
 router = WireRouter()
 
 
-@router.route("POST", "/model-versions/create", p.CreateModelVersion)
-def create_model_version(req: p.CreateModelVersion, call: Call) -> dict[str, Any]:
-    created = svc.create_model_version(
+@router.route("POST", "/model-versions/create", p.CreateModelVersion, inline=True)
+def create_model_version(req: p.CreateModelVersion, call: Call) -> dict[str, Any] | Response:
+    started = svc.start_model_version(
         call.ctx,
         call.state.uow,
         call.state.registry,
@@ -27,7 +32,15 @@ def create_model_version(req: p.CreateModelVersion, call: Call) -> dict[str, Any
         req.description,
         req.model_id,
     )
-    return {"model_version": wire.model_version(created)}
+    if isinstance(started, ModelVersion):  # a small source: registered already
+        return _created(started)
+    if call.state.inline_point_calls:  # on the event loop: copy a large source off it
+        return DeferredJSON(lambda: _created(started()))
+    return _created(started())
+
+
+def _created(version: ModelVersion) -> dict[str, Any]:
+    return {"model_version": wire.model_version(version)}
 
 
 @router.route("GET", "/model-versions/get", p.VersionRef, inline=True)
@@ -50,8 +63,16 @@ def delete_model_version(req: p.VersionRef, call: Call) -> dict[str, Any]:
     return {}
 
 
-@router.route("GET", "/model-versions/search", p.RegistrySearch)
-def search_model_versions(req: p.RegistrySearch, call: Call) -> dict[str, Any]:
+@router.route("GET", "/model-versions/search", p.RegistrySearch, inline=True)
+def search_model_versions(req: p.RegistrySearch, call: Call) -> dict[str, Any] | Response:
+    search = partial(_search_versions, req, call)
+    # On the event loop only a page of one model's versions; any other search goes off it.
+    if call.state.inline_point_calls and not svc.is_one_model_search(req.filter, req.max_results):
+        return DeferredJSON(search)
+    return search()
+
+
+def _search_versions(req: p.RegistrySearch, call: Call) -> dict[str, Any]:
     found = svc.search_model_versions(
         call.ctx, call.state.uow, req.filter, req.max_results, req.order_by, req.page_token
     )

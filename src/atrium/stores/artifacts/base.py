@@ -19,7 +19,9 @@ How an S3 backend (boto3) fits without changing this Protocol:
   (``CommonPrefixes`` → dirs, ``Contents`` → files with ``Size``); ``is_dir`` = that prefix has
   any object; ``exists`` = ``head_object`` hit or ``is_dir``; ``delete`` = ``delete_objects`` in
   batches of 1000 over the prefix (or the single key); ``copy_tree`` = server-side ``copy_object``
-  per key under the prefix; ``size`` = ``head_object`` ``ContentLength``.
+  per key under the prefix; ``copy_small_tree`` = the same after one ``list_objects_v2`` page of
+  ``max_files + 1`` keys whose ``Size`` sums to at most ``max_bytes``; ``size`` = ``head_object``
+  ``ContentLength``.
 * The whole store lives under one bucket + key prefix; ``describe`` returns ``s3://bucket/prefix``.
 * botocore errors are translated to ``atrium.errors`` inside the backend; none escapes.
 """
@@ -94,6 +96,16 @@ class ArtifactStore(Protocol):
 
         ``src`` missing → ``ResourceDoesNotExist``; ``dst`` already existing, or ``dst`` equal to
         or inside ``src`` → ``InvalidParameterValue``.
+        """
+        ...
+
+    def copy_small_tree(self, src: str, dst: str, max_files: int, max_bytes: int) -> int | None:
+        """``copy_tree`` when ``src`` holds at most ``max_files`` files and copying them moves
+        at most ``max_bytes`` (a store that can share a file without copying it, by a hard
+        link or a server-side copy, need not count it).
+
+        Returns None, leaving nothing behind, for a larger tree, so a caller can tell a copy
+        that is over at once from one worth reporting progress on.
         """
         ...
 

@@ -90,6 +90,7 @@ class LocalArtifactStore:
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self._root = root.resolve()
+        self._root_text = str(self._root)
 
     @property
     def root(self) -> Path:
@@ -111,9 +112,31 @@ class LocalArtifactStore:
     def _path(self, key: str) -> Path:
         """Filesystem path of ``key``, re-validated (defence in depth) and kept inside root."""
         key = safe_artifact_path(key)
-        path = self._root / key if key else self._root
-        self._resolve_inside(path)
-        return path
+        self._real(key)
+        return self._root / key if key else self._root
+
+    def _located(self, key: str) -> tuple[str, str]:
+        """Filesystem path of ``key`` (as ``_path``) and its real path, which lies inside root."""
+        key = safe_artifact_path(key)
+        return os.path.join(self._root_text, key) if key else self._root_text, self._real(key)
+
+    def _real(self, key: str) -> str:
+        """The real path of a safe ``key``, inside root (or ``InvalidParameterValue``).
+
+        The root is real and a safe key has no ``.``/``..``: unless a component below the root
+        is a symlink, the key's path is its real path. So only a path through a link pays for a
+        full resolution; the others cost one ``lstat`` per existing component.
+        """
+        current = self._root_text
+        for segment in key.split("/") if key else ():
+            current = os.path.join(current, segment)
+            try:
+                mode = os.lstat(current).st_mode
+            except OSError:  # missing (or not a directory): nothing below can be a link
+                break
+            if stat.S_ISLNK(mode):
+                return str(self._resolve_inside(self._root / key))
+        return os.path.join(self._root_text, key) if key else self._root_text
 
     def _file(self, key: str) -> tuple[Path, int]:
         """Path and size of the file at ``key``; 404 if missing, 400 if it is a directory."""
@@ -195,62 +218,127 @@ class LocalArtifactStore:
             return target.is_dir()
 
     def copy_tree(self, src: str, dst: str) -> int:
-        source, target = self._path(src), self._path(dst)
-        with _os_errors(src):
-            if not source.exists():
-                raise ResourceDoesNotExist(f"No artifact at path '{src}'")
-            if target.exists() or target.is_symlink():
-                raise InvalidParameterValue(f"Artifact path '{dst}' already exists")
-            if self._resolve_inside(target).is_relative_to(self._resolve_inside(source)):
-                raise InvalidParameterValue(f"Cannot copy '{src}' into itself ('{dst}')")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.parent / _temp_name()
-            try:
-                count = self._copy(source, staging, frozenset(), None)
-                os.rename(staging, target)
-            except BaseException:
-                _remove(staging)
-                raise
-        return count
+        plan = _CopyPlan()
+        self._copy_tree(src, dst, plan)
+        return len(plan.files)
 
-    def _copy(
-        self, source: Path, target: Path, ancestors: frozenset[Path], real: Path | None
-    ) -> int:
-        """Copy one file or tree, materialising symlinks that stay inside root.
+    def copy_small_tree(self, src: str, dst: str, max_files: int, max_bytes: int) -> int | None:
+        plan = _CopyPlan(max_files, max_bytes)
+        return len(plan.files) if self._copy_tree(src, dst, plan) else None
+
+    def _copy_tree(self, src: str, dst: str, plan: _CopyPlan) -> bool:
+        """Walk ``src`` into a plan (all checks, no writes), then build it next to ``dst``."""
+        (source, real_source), (target, real_target) = self._located(src), self._located(dst)
+        try:
+            is_dir = stat.S_ISDIR(os.stat(source).st_mode)
+        except OSError:
+            raise ResourceDoesNotExist(f"No artifact at path '{src}'") from None
+        with _os_errors(src):
+            if os.path.lexists(target):
+                raise InvalidParameterValue(f"Artifact path '{dst}' already exists")
+            if _within(real_target, real_source):
+                raise InvalidParameterValue(f"Cannot copy '{src}' into itself ('{dst}')")
+            if not self._plan(source, "", frozenset(), real_source, is_dir, plan):
+                return False  # over the plan's limits: nothing was written
+            parent = os.path.dirname(target)
+            if not os.path.isdir(parent):
+                os.makedirs(parent, exist_ok=True)
+            staging = os.path.join(parent, _temp_name())
+            try:
+                built = plan.build(staging)
+                if built:
+                    os.rename(staging, target)
+            except BaseException:
+                built = False
+                raise
+            finally:
+                if not built:
+                    _remove(Path(staging))
+        return built
+
+    def _plan(
+        self,
+        source: str,
+        relative: str,
+        ancestors: frozenset[str],
+        real: str | None,
+        is_dir: bool | None,
+        plan: _CopyPlan,
+    ) -> bool:
+        """Add one file or tree to ``plan``, materialising symlinks that stay inside root.
 
         ``real`` is the entry's real path when it is known without asking the filesystem: a
         plain entry of a directory whose real path is known. Only the top and symlinks are
         resolved, so trees without links cost no extra path walks, and loops through links are
-        still caught against real paths.
+        still caught against real paths. False when the plan outgrows its limits.
         """
         if real is None:
-            real = self._resolve_inside(source)  # refuses a symlink escaping root
+            real = str(self._resolve_inside(Path(source)))  # refuses a symlink escaping root
         if real in ancestors:
             raise _invalid_path()  # a symlink loop back to a directory being copied
-        if not source.is_dir():
-            _link_or_copy(source, target)
-            return 1
-        target.mkdir()
+        if not (os.path.isdir(source) if is_dir is None else is_dir):
+            return plan.add_file(source, relative)
+        plan.dirs.append(relative)
         with os.scandir(source) as it:
-            entries = [(e.name, e.is_symlink()) for e in it if not e.name.startswith(TEMP_PREFIX)]
+            entries = [
+                (e.name, e.is_symlink(), e.is_dir(follow_symlinks=False))
+                for e in it
+                if not e.name.startswith(TEMP_PREFIX)
+            ]
         inner = ancestors | {real}
-        return sum(
-            self._copy(source / name, target / name, inner, None if link else real / name)
-            for name, link in entries
+        return all(
+            self._plan(
+                os.path.join(source, name),
+                f"{relative}/{name}" if relative else name,
+                inner,
+                None if link else os.path.join(real, name),
+                None if link else directory,
+                plan,
+            )
+            for name, link, directory in entries
         )
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link where the filesystem allows one, else a copy.
+class _CopyPlan:
+    """What a copy creates (directories parents first, then files), within optional limits.
 
-    A link is as immutable as a copy here: this store never changes a file in place (writes
-    go to a temporary file renamed over the old one), so overwriting or deleting the source
-    leaves the linked inode, and the copy's contents, untouched.
+    Files are hard-linked where the filesystem allows, else copied. A link is as immutable as
+    a copy here: this store never changes a file in place (writes go to a temporary file
+    renamed over the old one), so overwriting or deleting the source leaves the linked inode,
+    and the copy's contents, untouched. Only copied bytes count against ``max_bytes``.
     """
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+
+    def __init__(self, max_files: int | None = None, max_bytes: int | None = None) -> None:
+        self.dirs: list[str] = []
+        self.files: list[tuple[str, str]] = []
+        self._max_files = max_files
+        self._bytes_left = max_bytes
+
+    def add_file(self, source: str, relative: str) -> bool:
+        self.files.append((source, relative))
+        return self._max_files is None or len(self.files) <= self._max_files
+
+    def build(self, root: str) -> bool:
+        """Create the tree at ``root``; False, half-built, when it copies too many bytes."""
+        for relative in self.dirs:
+            os.mkdir(os.path.join(root, relative) if relative else root)
+        for source, relative in self.files:
+            target = os.path.join(root, relative) if relative else root
+            try:
+                os.link(source, target)
+                continue
+            except OSError:
+                pass
+            if self._bytes_left is not None:
+                self._bytes_left -= os.stat(source).st_size
+                if self._bytes_left < 0:
+                    return False
+            shutil.copyfile(source, target)
+        return True
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 if TYPE_CHECKING:

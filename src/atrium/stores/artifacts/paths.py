@@ -19,9 +19,13 @@ MAX_PATH_LENGTH = 4096
 
 _INVALID = "Invalid path"
 _PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
-_DRIVE = re.compile(r"^[A-Za-z]:")
+# A "." or ".." segment, or one starting with a drive prefix.
+_BAD_SEGMENT = re.compile(r"(?:^|/)(?:\.\.?(?:/|$)|[A-Za-z]:)")
 # Characters that may not appear literally in a key, nor as the decoding of a %XX escape.
 _FORBIDDEN_CHARS = frozenset("\\#")
+# What _is_forbidden_char accepts, as one search: Cc is exactly U+0000-001F and U+007F-009F,
+# Cs exactly the surrogates U+D800-DFFF.
+_FORBIDDEN = re.compile(r"[\\#\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Decoded forms that are forbidden only when they come from an escape (a literal "/" separates).
 _FORBIDDEN_DECODED = _FORBIDDEN_CHARS | {"/"}
 
@@ -40,11 +44,8 @@ def _is_forbidden_char(char: str) -> bool:
 
 def _check_segments(text: str) -> None:
     """Reject one (possibly decoded) form of the path; empty segments are allowed here."""
-    if any(_is_forbidden_char(c) for c in text):
+    if _FORBIDDEN.search(text) or _BAD_SEGMENT.search(text):
         raise _invalid()
-    for segment in text.split("/"):
-        if segment in (".", "..") or _DRIVE.match(segment):
-            raise _invalid()
 
 
 def _check_escapes(text: str) -> None:

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from atrium.domain.permissions import (
     SYNTHETIC_ROLE_PREFIX,
+    WILDCARD,
+    WORKSPACE,
     synthetic_role_name,
     synthetic_role_owner,
     validate_grant,
@@ -23,6 +25,7 @@ from atrium.stores.auth.schema import (
     role_permissions,
     roles,
     user_role_assignments,
+    users,
 )
 from atrium.stores.sql.database import Database
 from atrium.stores.sql.upsert import replace_rows
@@ -133,6 +136,28 @@ class GrantRecords:
                 synthetic_role_owner(row.name) is not None,
             )
             for row in rows
+        ]
+
+    def workspace_grants(self, workspace: str) -> list[tuple[int, str, str]]:
+        """``(user_id, username, level)`` of every per-user workspace-wide grant in it."""
+        query = (
+            sa.select(users.c.id, users.c.username, role_permissions.c.permission, roles.c.name)
+            .join(user_role_assignments, user_role_assignments.c.user_id == users.c.id)
+            .join(roles, roles.c.id == user_role_assignments.c.role_id)
+            .join(role_permissions, role_permissions.c.role_id == roles.c.id)
+            .where(
+                roles.c.workspace == workspace,
+                role_permissions.c.resource_type == WORKSPACE,
+                role_permissions.c.resource_pattern == WILDCARD,
+            )
+            .order_by(users.c.username)
+        )
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            (row.id, row.username, row.permission)
+            for row in rows
+            if synthetic_role_owner(row.name) == row.id
         ]
 
     def workspaces_with_assignment(self, user_id: int) -> set[str]:

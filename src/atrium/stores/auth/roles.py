@@ -142,6 +142,13 @@ class RoleRecords:
                 new_id = inserted_id(conn.execute(role_permissions.insert().values(**values)))
         return RolePermission(new_id, role_id, resource_type, pattern, permission)
 
+    def get_role_permission(self, permission_id: int) -> RolePermission | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(role_permissions).where(role_permissions.c.id == permission_id)
+            ).first()
+        return None if row is None else permission_from_row(row)
+
     def update_role_permission(self, permission_id: int, permission: str) -> RolePermission:
         """Change the level of one grant, validated against its resource type."""
         with self._db.write() as conn:

@@ -92,6 +92,10 @@ class Database:
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        # Counts committed write transactions: caches of what the database holds compare it
+        # to notice a change made through this process.
+        self.commits = 0
+        self._commits_lock = threading.Lock()
 
     @classmethod
     def from_uri(cls, uri: str) -> Database:
@@ -104,14 +108,20 @@ class Database:
             if self._write_lock is None:
                 with self.engine.begin() as connection:
                     yield connection
+                self._count_commit()
                 return
             with self._write_lock:
                 connection = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
                 try:
                     with connection.begin():
                         yield connection
+                    self._count_commit()
                 finally:
                     connection.close()
+
+    def _count_commit(self) -> None:
+        with self._commits_lock:
+            self.commits += 1
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

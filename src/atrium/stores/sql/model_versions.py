@@ -3,63 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from atrium.domain.entities import KeyValue, ModelVersion, Page
-from atrium.domain.registry_rules import PROMPT_TAG
 from atrium.domain.search import Comparison, OrderKey
-from atrium.errors import InvalidParameterValue
 from atrium.stores.sql import paging, upsert
-from atrium.stores.sql.database import inserted_id
-from atrium.stores.sql.filters import Condition, compare, key_value_match, nulls_last
+from atrium.stores.sql.model_versions_search import (
+    COLUMNS,
+    JOINED,
+    fetch_page,
+    latest_version_id,
+)
+from atrium.stores.sql.raw import fetch_first, fetch_for_keys, in_list
 from atrium.stores.sql.schema import (
     model_version_tags,
     model_versions,
     registered_model_aliases,
-    registered_model_tags,
-    registered_models,
 )
-from atrium.stores.sql.scoping import in_workspace
-
-_ATTRIBUTES: dict[str, sa.ColumnElement[Any]] = {
-    "name": registered_models.c.name,
-    "run_id": model_versions.c.run_id,
-    "source_path": model_versions.c.source,
-    "version_number": model_versions.c.version,
-    "creation_timestamp": model_versions.c.creation_timestamp,
-    "last_updated_timestamp": model_versions.c.last_updated_timestamp,
-}
-_JOINED = model_versions.join(
-    registered_models, registered_models.c.id == model_versions.c.model_pk
-)
-_COLUMNS = (model_versions, registered_models.c.name)
-
 
 # Built once: looked up or written on every registry call.
-_INSERT_VERSION = model_versions.insert()
+_INSERTED_COLUMNS = (
+    "model_pk",
+    "version",
+    "creation_timestamp",
+    "last_updated_timestamp",
+    "user_id",
+    "current_stage",
+    "description",
+    "source",
+    "storage_location",
+    "run_id",
+    "run_link",
+    "model_id",
+    "status",
+    "status_message",
+)
+_INSERT_VERSION = (
+    model_versions.insert()
+    .values({name: sa.bindparam(name) for name in _INSERTED_COLUMNS})
+    .returning(model_versions.c.id)
+)
 _FIND_PK = sa.select(model_versions.c.id).where(
     model_versions.c.model_pk == sa.bindparam("model_pk"),
     model_versions.c.version == sa.bindparam("version"),
 )
 _UPDATE_BY_PK = model_versions.update().where(model_versions.c.id == sa.bindparam("pk"))
-
-
-def _condition(comparison: Comparison) -> Condition:
-    if comparison.entity == "tag":
-        return key_value_match(
-            model_version_tags, model_versions.c.id, comparison.key, comparison.op, comparison.value
-        )
-    column = _ATTRIBUTES.get(comparison.key)
-    if column is None:
-        raise InvalidParameterValue(f"Invalid attribute key '{comparison.key}' specified.")
-    return compare(column, comparison.op, comparison.value)
-
-
-def _hides_prompts(filters: Sequence[Comparison]) -> bool:
-    """Prompt versions stay hidden unless the filter itself asks about the prompt tag."""
-    return not any(c.entity == "tag" and c.key == PROMPT_TAG for c in filters)
 
 
 class SqlModelVersionRepository:
@@ -83,18 +74,21 @@ class SqlModelVersionRepository:
             "status": version.status,
             "status_message": version.status_message,
         }
-        result = self._conn.execute(_INSERT_VERSION, row)
-        pk = inserted_id(result)
-        self.set_tags(pk, version.tags)
+        inserted = fetch_first(self._conn, _INSERT_VERSION, row)
+        if inserted is None:
+            raise RuntimeError("the INSERT of a model version returned no key")
+        pk = int(inserted[0])
+        if version.tags:
+            self.set_tags(pk, version.tags)
         return pk
 
     def find_pk(self, model_pk: int, version: int) -> int | None:
-        found = self._conn.execute(_FIND_PK, {"model_pk": model_pk, "version": version}).scalar()
-        return None if found is None else int(found)
+        found = fetch_first(self._conn, _FIND_PK, {"model_pk": model_pk, "version": version})
+        return None if found is None else int(found[0])
 
     def get(self, pk: int) -> ModelVersion:
         rows = self._conn.execute(
-            sa.select(*_COLUMNS).select_from(_JOINED).where(model_versions.c.id == pk)
+            sa.select(*COLUMNS).select_from(JOINED).where(model_versions.c.id == pk)
         ).all()
         return self.hydrate(rows)[0]
 
@@ -149,9 +143,9 @@ class SqlModelVersionRepository:
             .subquery()
         )
         statement = (
-            sa.select(*_COLUMNS)
+            sa.select(*COLUMNS)
             .select_from(
-                _JOINED.join(
+                JOINED.join(
                     newest,
                     sa.and_(
                         newest.c.current_stage == model_versions.c.current_stage,
@@ -175,77 +169,67 @@ class SqlModelVersionRepository:
         token = paging.decode_token(page_token)
         snapshot = token.snapshot
         if snapshot is None:
-            latest = in_workspace(
-                sa.select(sa.func.max(model_versions.c.id)).select_from(_JOINED),
-                registered_models,
-                workspace,
-            )
-            snapshot = int(self._conn.execute(latest).scalar() or 0)
-        conditions = [model_versions.c.id <= snapshot, *[_condition(c) for c in filters]]
-        if _hides_prompts(filters):
-            conditions.append(not_prompt(registered_models.c.id))
-        ordering: list[Any] = []
-        for key in order_by:
-            ordering += nulls_last(_ATTRIBUTES[key.key], key.ascending)
-        if not order_by:
-            ordering.append(model_versions.c.last_updated_timestamp.desc())
-        ordering += [registered_models.c.name.asc(), model_versions.c.version.desc()]
-        statement = (
-            in_workspace(sa.select(*_COLUMNS).select_from(_JOINED), registered_models, workspace)
-            .where(*conditions)
-            .order_by(*ordering)
-            .offset(token.offset)
-            .limit(max_results + 1)
-        )
-        rows = self._conn.execute(statement).all()
+            snapshot = latest_version_id(self._conn, workspace)
+        bounds = {"snapshot": snapshot, "offset": token.offset, "limit": max_results + 1}
+        rows = fetch_page(self._conn, workspace, filters, order_by, bounds)
         return Page(
             self.hydrate(rows[:max_results]),
             paging.next_token(len(rows), max_results, token, snapshot),
         )
 
-    def hydrate(self, rows: Sequence[Any]) -> list[ModelVersion]:
+    def hydrate(self, rows: Sequence[Sequence[Any]]) -> list[ModelVersion]:
+        """Versions from rows of ``COLUMNS``, with their tags and aliases."""
         if not rows:
             return []
-        pks = [row.id for row in rows]
         tags: dict[int, list[KeyValue]] = {}
-        for tag in self._conn.execute(
-            sa.select(model_version_tags).where(model_version_tags.c.version_pk.in_(pks))
-        ):
-            tags.setdefault(tag.version_pk, []).append(KeyValue(tag.key, tag.value))
+        for version_pk, key, value in fetch_for_keys(self._conn, _tags_of, [r[0] for r in rows]):
+            tags.setdefault(version_pk, []).append(KeyValue(key, value))
         aliases: dict[tuple[int, int], list[str]] = {}
-        model_pks = list({row.model_pk for row in rows})
-        for alias in self._conn.execute(
-            sa.select(registered_model_aliases).where(
-                registered_model_aliases.c.model_pk.in_(model_pks)
-            )
-        ):
-            aliases.setdefault((alias.model_pk, alias.version), []).append(alias.alias)
-        return [
-            ModelVersion(
-                name=row.name,
-                version=row.version,
-                creation_timestamp=row.creation_timestamp,
-                last_updated_timestamp=row.last_updated_timestamp,
-                current_stage=row.current_stage,
-                source=row.source,
-                status=row.status,
-                user_id=row.user_id,
-                description=row.description,
-                run_id=row.run_id,
-                run_link=row.run_link,
-                model_id=row.model_id,
-                status_message=row.status_message,
-                storage_location=row.storage_location,
-                tags=tuple(tags.get(row.id, ())),
-                aliases=tuple(sorted(aliases.get((row.model_pk, row.version), ()))),
-            )
-            for row in rows
-        ]
+        model_pks = list({row[1] for row in rows})
+        for model_pk, alias, number in fetch_for_keys(self._conn, _aliases_of, model_pks):
+            aliases.setdefault((model_pk, number), []).append(alias)
+        return [_version(row, tags, aliases) for row in rows]
 
 
-def not_prompt(model_pk_column: sa.ColumnElement[Any]) -> Condition:
-    return ~sa.exists().where(
-        registered_model_tags.c.model_pk == model_pk_column,
-        registered_model_tags.c.key == PROMPT_TAG,
-        sa.func.lower(registered_model_tags.c.value) == "true",
+def _version(
+    row: Sequence[Any],
+    tags: dict[int, list[KeyValue]],
+    aliases: dict[tuple[int, int], list[str]],
+) -> ModelVersion:
+    # Positional: a page builds hundreds of these, and keywords cost three times as much.
+    (pk, model_pk, name, number, created, updated, stage, source, status) = row[:9]
+    user_id, description, run_id, run_link, model_id, message, location = row[9:]
+    return ModelVersion(
+        name,
+        number,
+        created,
+        updated,
+        stage,
+        source,
+        status,
+        user_id,
+        description,
+        run_id,
+        run_link,
+        model_id,
+        message,
+        location,
+        tuple(tags.get(pk, ())),
+        tuple(sorted(aliases.get((model_pk, number), ()))),
+    )
+
+
+@cache
+def _tags_of(count: int) -> sa.Select[Any]:
+    table = model_version_tags
+    return sa.select(table.c.version_pk, table.c.key, table.c.value).where(
+        table.c.version_pk.in_(in_list(count))
+    )
+
+
+@cache
+def _aliases_of(count: int) -> sa.Select[Any]:
+    table = registered_model_aliases
+    return sa.select(table.c.model_pk, table.c.alias, table.c.version).where(
+        table.c.model_pk.in_(in_list(count))
     )

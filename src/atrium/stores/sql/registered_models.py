@@ -16,6 +16,7 @@ from atrium.stores.sql.database import inserted_id
 from atrium.stores.sql.errors import unique_violation_as
 from atrium.stores.sql.filters import Condition, compare, key_value_match
 from atrium.stores.sql.model_versions import SqlModelVersionRepository
+from atrium.stores.sql.raw import fetch_first
 from atrium.stores.sql.schema import (
     registered_model_aliases,
     registered_model_tags,
@@ -39,7 +40,10 @@ _UPDATE_BY_PK = registered_models.update().where(registered_models.c.id == sa.bi
 _NEXT_VERSION = (
     registered_models.update()
     .where(registered_models.c.id == sa.bindparam("pk"))
-    .values(last_version=registered_models.c.last_version + 1)
+    .values(
+        last_version=registered_models.c.last_version + sa.literal_column("1"),
+        last_updated_timestamp=sa.bindparam("now"),
+    )
     .returning(registered_models.c.last_version)
 )
 
@@ -84,8 +88,17 @@ class SqlRegisteredModelRepository:
         return pk
 
     def find_pk(self, workspace: str, name: str) -> int | None:
-        found = self._conn.execute(_FIND_PK, {"workspace": workspace, "name": name}).scalar()
-        return None if found is None else int(found)
+        # On the path of every registry call: straight from the cursor.
+        found = fetch_first(self._conn, _FIND_PK, {"workspace": workspace, "name": name})
+        return None if found is None else int(found[0])
+
+    def name_of(self, workspace: str, pk: int) -> str | None:
+        """The name of model ``pk`` when it belongs to ``workspace``."""
+        statement = in_workspace(
+            sa.select(registered_models.c.name), registered_models, workspace
+        ).where(registered_models.c.id == pk)
+        found = self._conn.execute(statement).scalar()
+        return None if found is None else str(found)
 
     def get(self, pk: int) -> RegisteredModel:
         row = self._conn.execute(
@@ -105,9 +118,13 @@ class SqlRegisteredModelRepository:
     def delete(self, pk: int) -> None:
         self._conn.execute(registered_models.delete().where(registered_models.c.id == pk))
 
-    def next_version(self, pk: int) -> int:
-        """Issue the model's next version number (atomic inside the write transaction)."""
-        return int(self._conn.execute(_NEXT_VERSION, {"pk": pk}).scalar_one())
+    def next_version(self, pk: int, now: int) -> int:
+        """Issue the model's next version number (atomic inside the write transaction) and
+        make ``now`` its last-updated time."""
+        issued = fetch_first(self._conn, _NEXT_VERSION, {"pk": pk, "now": now})
+        if issued is None:
+            raise RuntimeError(f"registered model {pk} vanished inside its write transaction")
+        return int(issued[0])
 
     def set_tags(self, pk: int, tags: Sequence[KeyValue]) -> None:
         upsert.replace_key_values(self._conn, registered_model_tags, pk, tags)

@@ -296,6 +296,8 @@ model_versions = sa.Table(
     sa.Column("status_message", sa.Text, nullable=True),
     sa.UniqueConstraint("model_pk", "version"),
     sa.Index(None, "run_id"),
+    # A model's versions newest first: the default order of a version search.
+    sa.Index(None, "model_pk", "last_updated_timestamp", "version"),
 )
 
 model_version_tags = sa.Table(
