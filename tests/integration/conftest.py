@@ -506,6 +506,12 @@ def auth_site(
 
 
 @pytest.fixture()
+def site(auth_site: auth_helpers.Site) -> auth_helpers.Site:
+    """``auth_site`` under the short name the permission suites use."""
+    return auth_site
+
+
+@pytest.fixture()
 def auth_admin(auth_server: auth_helpers.AuthServer) -> Iterator[auth_helpers.AuthClient]:
     """The bootstrap admin of ``auth_server``, signing in with HTTP Basic."""
     with auth_server.admin() as client:
