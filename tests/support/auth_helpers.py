@@ -12,8 +12,6 @@ import http.client
 import json
 import os
 import re
-import threading
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -24,18 +22,16 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 from starlette.routing import BaseRoute, Route
 
-from atrium.server.app import create_app
 from atrium.server.auth import policy
 from atrium.server.auth.guards import GUARDS
 from atrium.server.auth.role_guards import ROLE_GUARDS
 from atrium.server.dispatch import ExactPathDispatcher
 from atrium.server.settings import Settings
 
-from .ports import free_port
+from .inprocess import serve_app
 from .server_process import AtriumProcess
 from .workspace_helpers import fresh_database, server_env, sqlalchemy_url
 
@@ -283,35 +279,6 @@ def _without_auth_variables() -> Iterator[None]:
 
 
 @contextmanager
-def _serve_unrecorded(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
-    """``inprocess.serve_app`` without its route recorder.
-
-    The recorder feeds the integration suite's route-coverage and cross-workspace probe
-    checks, which are about servers without auth; the auth routes are judged by
-    ``test_auth_policy.py`` instead, so auth servers must not add to what they see.
-    """
-    port = free_port()
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"atrium-auth-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("in-process Atrium auth server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        app.state.database.dispose()
-        if app.state.atrium.auth is not None:
-            app.state.atrium.auth.store.database.dispose()
-
-
-@contextmanager
 def serve_auth(
     backend: str,
     backend_uri: str,
@@ -328,8 +295,8 @@ def serve_auth(
     )
     with ExitStack() as stack:
         with _without_auth_variables():
-            url, app = stack.enter_context(_serve_unrecorded(settings))
-        yield AuthServer(url, app, backend, backend_uri, auth_uri)
+            served = stack.enter_context(serve_app(settings, record=False))
+        yield AuthServer(served.url, served.app, backend, backend_uri, auth_uri)
 
 
 @contextmanager

@@ -110,13 +110,17 @@ class ServedApp:
 
 
 @contextmanager
-def serve_app(settings: Settings) -> Iterator[ServedApp]:
-    """Run ``create_app(settings)`` under uvicorn; yield its URL and app; stop it on exit."""
+def serve_app(settings: Settings, record: bool = True) -> Iterator[ServedApp]:
+    """Run ``create_app(settings)`` under uvicorn; yield its URL and app; stop it on exit.
+
+    ``record=False`` keeps the server out of the route records, which feed the integration
+    suite's route-coverage and cross-workspace probe checks (servers without auth).
+    """
     port = free_port()
     app = create_app(settings)
-    recorder = RouteRecorder(app)
+    served: Any = RouteRecorder(app) if record else app
     config = uvicorn.Config(
-        recorder, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        served, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"atrium-{port}", daemon=True)
@@ -132,6 +136,8 @@ def serve_app(settings: Settings) -> Iterator[ServedApp]:
         server.should_exit = True
         thread.join(timeout=20)
         app.state.database.dispose()
+        if app.state.atrium.auth is not None:
+            app.state.atrium.auth.store.database.dispose()
 
 
 @contextmanager

@@ -13,20 +13,7 @@ from atrium.server.auth_config import (
     AuthConfig,
     load_auth_config,
 )
-
-SEED_EXAMPLE = """\
-[mlflow]
-default_permission = READ
-database_uri = sqlite:///basic_auth.db
-admin_username = admin
-admin_password = password1234
-authorization_function = mlflow.server.auth:authenticate_request_basic_auth
-# Default secure setting for new deployments; for existing instances upgrading to workspaces,
-# set this to true for backwards compatibility (see note above).
-grant_default_workspace_access = false
-workspace_cache_max_size = 10000
-workspace_cache_ttl_seconds = 3600
-"""
+from tests.support.auth_helpers import SEED_EXAMPLE
 
 
 def _write(tmp_path: Path, text: str) -> str:

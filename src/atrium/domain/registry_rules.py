@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Protocol
 
 from atrium.domain import validation
 from atrium.domain.entities import STAGES
@@ -11,6 +13,20 @@ from atrium.errors import InvalidParameterValue
 MAX_REGISTRY_TAG_VALUE_LENGTH = 100_000
 MAX_ALIAS_LENGTH = 255
 PROMPT_TAG = "mlflow.prompt.is_prompt"
+
+
+class _Tag(Protocol):
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def value(self) -> str | None: ...
+
+
+def grant_type_of(tags: Iterable[_Tag]) -> str:
+    """The resource type permissions use for a registered model: ``prompt`` for a prompt."""
+    prompt = any(tag.key == PROMPT_TAG and tag.value == "true" for tag in tags)
+    return "prompt" if prompt else "registered_model"
+
 
 _ALIAS_PATTERN = re.compile(r"^[\w\-]*$")
 _VERSION_LIKE_ALIAS = re.compile(r"^[vV]\d+$")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import posixpath
 import re
 from functools import lru_cache
+from typing import TypeVar
 
 from atrium.errors import InvalidParameterValue
+
+T = TypeVar("T")
 
 MAX_ENTITY_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -31,6 +34,16 @@ INT64_MIN = -(2**63)
 _KEY_PATTERN = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID_PATTERN = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _LOGGED_MODEL_NAME_FORBIDDEN = set("/:.%\"'")
+
+
+def required(value: T | None, name: str) -> T:
+    """The value, or INVALID_PARAMETER_VALUE (MLflow's message) when it is missing or empty."""
+    if value is None or value == "":
+        raise InvalidParameterValue(
+            f"Missing value for required parameter '{name}'. See the API docs for more "
+            "information about request parameters."
+        )
+    return value
 
 
 def _bad_key(kind: str, key: str, reason: str) -> InvalidParameterValue:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from atrium.domain.entities import KeyValue
-from atrium.errors import InvalidParameterValue
+from atrium.domain.validation import required
 from atrium.protocol.common import WireKeyValue
 
-T = TypeVar("T")
-
-
-def required(value: T | None, name: str) -> T:
-    """The value, or INVALID_PARAMETER_VALUE when it is missing or empty."""
-    if value is None or value == "":
-        raise InvalidParameterValue(
-            f"Missing value for required parameter '{name}'. See the API docs for more "
-            "information about request parameters."
-        )
-    return value
+__all__ = ["required", "to_key_values"]
 
 
 def to_key_values(items: list[WireKeyValue], what: str = "tags") -> list[KeyValue]:

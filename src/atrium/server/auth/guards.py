@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from atrium.domain.authorization import RowFilter
+from atrium.domain.registry_rules import grant_type_of
 from atrium.domain.search.ast import Comparison
 from atrium.errors import ResourceDoesNotExist
 from atrium.protocol import experiments as pe
@@ -125,8 +126,7 @@ def versions_of(action: Action) -> Guard:
 
 
 def create_registered_model(asker: Asker, req: pr.CreateRegisteredModel, _call: Call) -> bool:
-    prompt = any(t.key == "mlflow.prompt.is_prompt" and t.value == "true" for t in req.tags)
-    return asker.may_create("prompt" if prompt else "registered_model", req.name)
+    return asker.may_create(grant_type_of(req.tags), req.name)
 
 
 def search_registered_models(asker: Asker, _req: Any, call: Call) -> Call:

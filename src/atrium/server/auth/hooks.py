@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from atrium.domain.registry_rules import grant_type_of
 from atrium.errors import ResourceAlreadyExists
 from atrium.server.auth.principal import Principal
 from atrium.server.routing import Call
@@ -30,10 +31,6 @@ SEEDED_ROLES = (
 )
 
 
-def _is_prompt(tags: list[Any]) -> bool:
-    return any(t.key == "mlflow.prompt.is_prompt" and t.value == "true" for t in tags)
-
-
 def experiment_created(
     authz: Authorizer, principal: Principal, _req: Any, call: Call, result: Any
 ) -> None:
@@ -46,9 +43,8 @@ def experiment_created(
 def model_created(
     authz: Authorizer, principal: Principal, req: Any, call: Call, _result: Any
 ) -> None:
-    resource_type = "prompt" if _is_prompt(req.tags) else "registered_model"
     workspace = call.ctx.workspace
-    authz.store.grant(principal.user.id, workspace, resource_type, req.name, "MANAGE")
+    authz.store.grant(principal.user.id, workspace, grant_type_of(req.tags), req.name, "MANAGE")
     authz.resources.forget("registered-model", workspace, req.name)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from atrium.domain.permissions import WILDCARD, WORKSPACE
+from atrium.domain.validation import required
 from atrium.errors import AtriumError
 from atrium.protocol import roles as p
 from atrium.server.auth.asker import Asker
@@ -80,9 +81,9 @@ def check_user_permission(asker: Asker, req: p.ResourceRef, call: Call) -> bool:
 
 def manage_resource(asker: Asker, req: p.ResourceRef, _call: Call) -> bool:
     """Granting on a resource needs MANAGE on it; on a whole type, the workspace's admin."""
-    kind = rbac.required(req.resource_type, "resource_type")
+    kind = required(req.resource_type, "resource_type")
     rbac.check_resource_type(kind)
-    rbac.required(req.resource_id, "resource_id")
+    required(req.resource_id, "resource_id")
     if req.resource_id == WILDCARD:
         return _admin_of(asker, asker.workspace)
     if kind == "experiment":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from atrium.domain.entities import DEFAULT_WORKSPACE
+from atrium.domain.validation import required
 from atrium.errors import InvalidParameterValue, ResourceDoesNotExist
 from atrium.protocol import roles as p
 from atrium.server.auth.asker import Asker
@@ -57,8 +58,8 @@ def _visible_workspaces(call: Call, username: str | None) -> set[str] | None:
 
 @router.route("POST", "/roles/create", p.CreateRole)
 def create_role(req: p.CreateRole, call: Call) -> dict[str, Any]:
-    workspace = rbac.required(req.workspace, "workspace")
-    name = rbac.required(req.name, "name")
+    workspace = required(req.workspace, "workspace")
+    name = required(req.name, "name")
     return {"role": role_json(_authz(call).store.create_role(workspace, name, req.description))}
 
 
@@ -91,9 +92,9 @@ def delete_role(req: p.RoleRef, call: Call) -> dict[str, Any]:
 def add_role_permission(req: p.AddRolePermission, call: Call) -> dict[str, Any]:
     added = _authz(call).store.add_role_permission(
         _role_id(req),
-        rbac.required(req.resource_type, "resource_type"),
-        rbac.required(req.resource_pattern, "resource_pattern"),
-        rbac.required(req.permission, "permission"),
+        required(req.resource_type, "resource_type"),
+        required(req.resource_pattern, "resource_pattern"),
+        required(req.permission, "permission"),
     )
     return {"role_permission": rp_json(added)}
 
@@ -114,7 +115,7 @@ def list_role_permissions(req: p.RoleRef, call: Call) -> dict[str, Any]:
 @router.route("PATCH", "/roles/permissions/update", p.UpdateRolePermission)
 def update_role_permission(req: p.UpdateRolePermission, call: Call) -> dict[str, Any]:
     permission_id = rbac.parse_id(req.role_permission_id, "role_permission_id")
-    level = rbac.required(req.permission, "permission")
+    level = required(req.permission, "permission")
     return {
         "role_permission": rp_json(_authz(call).store.update_role_permission(permission_id, level))
     }

@@ -16,18 +16,13 @@ from atrium.domain.permissions import (
     get_permission,
     validate_grant,
 )
+from atrium.domain.validation import required
 from atrium.errors import InvalidParameterValue, ResourceDoesNotExist
 from atrium.services.auth.authorizer import Authorizer
 from atrium.stores.auth.repository import AuthStore, Role, User
 
 # Types whose individual resources this server holds; grants on others may only be wildcards.
 SERVED_TYPES = frozenset({"experiment", "registered_model", "prompt"})
-
-
-def required(value: str | None, name: str) -> str:
-    if value is None or value == "":
-        raise InvalidParameterValue(f"Missing value for required parameter '{name}'.")
-    return value
 
 
 def parse_id(value: str | None, name: str) -> int:

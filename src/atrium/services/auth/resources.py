@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from atrium.domain.registry_rules import PROMPT_TAG
+from atrium.domain.registry_rules import PROMPT_TAG, grant_type_of
 from atrium.domain.search.ast import Comparison
 from atrium.errors import AtriumError
 from atrium.services.auth.ttl_cache import TtlCache
@@ -28,8 +28,7 @@ ModelKey = tuple[str, str]
 
 def _model_key(repos: Repositories, pk: int) -> ModelKey:
     model = repos.registered_models.get(pk)
-    prompt = any(tag.key == PROMPT_TAG and tag.value == "true" for tag in model.tags)
-    return ("prompt" if prompt else "registered_model", model.name)
+    return (grant_type_of(model.tags), model.name)
 
 
 class ResourceResolver:

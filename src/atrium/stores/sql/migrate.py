@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -52,6 +53,22 @@ class MigrationTree:
             if self.before_upgrade is not None:
                 self.before_upgrade(connection, self.revision_of(connection))
             command.upgrade(self.config(connection), revision)
+
+
+def run_environment(metadata: sa.MetaData, **options: Any) -> None:
+    """The body of a tree's Alembic ``env.py``: migrate the connection ``upgrade`` handed in."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("Atrium migrations run through MigrationTree.upgrade")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        **options,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 TRACKING = MigrationTree(Path(__file__).parent / "migrations")

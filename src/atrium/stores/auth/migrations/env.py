@@ -1,13 +1,12 @@
-"""Alembic environment of the auth tree: runs on the connection ``auth.migrate`` hands in.
+"""Alembic environment of the auth tree.
 
 Its version table and the table filter below let it share a database with the tracking tree.
 """
 
 from __future__ import annotations
 
-from alembic import context
-
 from atrium.stores.auth.schema import VERSION_TABLE, metadata
+from atrium.stores.sql.migrate import run_environment
 
 
 def _own_table(name: str | None, type_: str, _parent_names: object) -> bool:
@@ -15,20 +14,4 @@ def _own_table(name: str | None, type_: str, _parent_names: object) -> bool:
     return type_ != "table" or name in metadata.tables
 
 
-def _run() -> None:
-    connection = context.config.attributes.get("connection")
-    if connection is None:
-        raise RuntimeError("Auth migrations run through atrium.stores.auth.migrate")
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        version_table=VERSION_TABLE,
-        include_name=_own_table,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-_run()
+run_environment(metadata, version_table=VERSION_TABLE, include_name=_own_table)
